@@ -1,0 +1,446 @@
+using System.ComponentModel;
+using IpcGen.Diagnostics;
+using IpcGen.Protocol;
+using IpcGen.Transports;
+using IpcGen.Transports.UnixSocket;
+using MessagePack;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace IpcGen.Runtime;
+
+/// <summary>
+/// A client connection to one server: sends requests, matches responses to calls by call id, and
+/// fails every call in flight the moment the connection is lost. Created by a generated proxy's
+/// <c>Connect</c>; application code uses the proxy.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class IpcClient : IDisposable, IAsyncDisposable
+{
+    private readonly FrameChannel _channel;
+    private readonly string _contractName;
+    private readonly string _endpoint;
+    private readonly int _maxInbound;
+    private readonly int _maxOutbound;
+    private readonly TimeSpan _callTimeout;
+    private readonly int _callTimeoutMs;
+    private readonly ILogger _logger;
+    private readonly Thread _receiveThread;
+
+    private readonly object _pendingLock = new();
+    private readonly Dictionary<uint, IpcClientCall> _pending = new();
+    private uint _nextCallId;
+    private Exception? _closed;
+
+    private readonly object _poolLock = new();
+    private readonly Stack<IpcClientCall> _pool = new();
+    private const int MaxPooledCalls = 64;
+
+    private int _disposed;
+
+    private IpcClient(FrameChannel channel, string contractName, string endpoint, int maxInbound, int maxOutbound, IpcClientOptions options)
+    {
+        _channel = channel;
+        _contractName = contractName;
+        _endpoint = endpoint;
+        _maxInbound = maxInbound;
+        _maxOutbound = maxOutbound;
+        _callTimeout = options.CallTimeout;
+        _callTimeoutMs = options.CallTimeout == Timeout.InfiniteTimeSpan ? Timeout.Infinite : (int)options.CallTimeout.TotalMilliseconds;
+        _logger = options.Logger ?? NullLogger.Instance;
+        SerializerOptions = options.SerializerOptions ?? IpcDefaults.SerializerOptions;
+        _receiveThread = new Thread(ReceiveLoop) { IsBackground = true, Name = $"IpcGen client {contractName}" };
+    }
+
+    internal MessagePackSerializerOptions SerializerOptions { get; }
+
+    /// <summary>The contract this client speaks.</summary>
+    public string ContractName => _contractName;
+
+    /// <summary>The endpoint this client is connected to.</summary>
+    public string Endpoint => _endpoint;
+
+    /// <summary>The server process's credentials, as the kernel reported them at connect time.</summary>
+    public PeerCredentials Server => _channel.Peer;
+
+    /// <summary>False once the connection is lost or disposed; calls then fail with <see cref="IpcDisconnectedException"/>.</summary>
+    public bool IsConnected => Volatile.Read(ref _closed) is null;
+
+    /// <summary>Connects and completes the handshake, blocking the calling thread.</summary>
+    public static IpcClient Connect(string contractName, ulong contractFingerprint, IpcTransport defaultTransport, IpcClientOptions? options)
+        => ConnectAsync(contractName, contractFingerprint, defaultTransport, options, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+
+    /// <summary>Connects and completes the handshake.</summary>
+    public static async ValueTask<IpcClient> ConnectAsync(string contractName, ulong contractFingerprint, IpcTransport defaultTransport,
+        IpcClientOptions? options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(contractName);
+        IpcPlatform.EnsureSupported();
+        options ??= new IpcClientOptions();
+        IpcDefaults.Validate(options.MaxMessageSize, nameof(options.MaxMessageSize));
+        string endpoint = options.Endpoint ?? contractName;
+        IpcTransport transport = options.Transport ?? defaultTransport;
+        long start = Environment.TickCount64;
+
+        FrameChannel channel = transport switch
+        {
+            IpcTransport.UnixSocket => await UnixSocketConnector.ConnectAsync(endpoint, options.ConnectTimeout, cancellationToken).ConfigureAwait(false),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), transport, "Unknown transport."),
+        };
+        try
+        {
+            TimeSpan remaining = options.ConnectTimeout == Timeout.InfiniteTimeSpan
+                ? Timeout.InfiniteTimeSpan
+                : options.ConnectTimeout - TimeSpan.FromMilliseconds(Environment.TickCount64 - start);
+            int serverMax = Handshake(channel, contractName, contractFingerprint, options.MaxMessageSize, remaining, endpoint);
+            var client = new IpcClient(channel, contractName, endpoint, options.MaxMessageSize, Math.Min(serverMax, options.MaxMessageSize), options);
+            client._receiveThread.Start();
+            return client;
+        }
+        catch
+        {
+            channel.Dispose();
+            throw;
+        }
+    }
+
+    private static int Handshake(FrameChannel channel, string contractName, ulong fingerprint, int maxMessageSize, TimeSpan timeout, string endpoint)
+    {
+        var writer = new FrameWriter();
+        try
+        {
+            var mine = new Handshake(fingerprint, maxMessageSize, contractName);
+            writer.Reset(FrameKind.Handshake, 0, 0, int.MaxValue);
+            mine.Write(writer);
+            channel.Send(writer.Complete());
+        }
+        finally
+        {
+            writer.Release();
+        }
+
+        channel.SetReceiveTimeout(timeout == Timeout.InfiniteTimeSpan ? null : timeout < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : timeout);
+        try
+        {
+            if (!channel.TryReceive(4096, out FrameHeader header, out ReadOnlySpan<byte> payload))
+            {
+                throw new IpcDisconnectedException($"The server at '{endpoint}' closed the connection during the handshake.");
+            }
+            switch (header.Kind)
+            {
+                case FrameKind.HandshakeAck:
+                    Handshake server = Protocol.Handshake.Read(payload);
+                    if (server.Fingerprint != fingerprint || server.ContractName != contractName)
+                    {
+                        throw new IpcContractMismatchException(contractName, fingerprint, server.ContractName, server.Fingerprint);
+                    }
+                    channel.SetReceiveTimeout(null);
+                    return server.MaxMessageSize;
+                case FrameKind.HandshakeRefuse:
+                    (RefuseReason reason, Handshake refusing) = HandshakeRefusal.Read(payload);
+                    throw reason switch
+                    {
+                        RefuseReason.ContractMismatch => new IpcContractMismatchException(contractName, fingerprint, refusing.ContractName, refusing.Fingerprint),
+                        RefuseReason.Unauthorized => new IpcAuthorizationException($"The server at '{endpoint}' does not admit this process's user (uid {RuntimeDirectory.CurrentUserId}); see IpcServerOptions.Authorization."),
+                        RefuseReason.ServerFull => new IpcException($"The server at '{endpoint}' has reached its connection limit."),
+                        _ => new IpcException($"The server at '{endpoint}' refused the connection (reason {(byte)reason})."),
+                    };
+                default:
+                    throw ThrowHelper.Protocol($"expected a handshake answer, got a {header.Kind} frame");
+            }
+        }
+        catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode == System.Net.Sockets.SocketError.TimedOut || ex.SocketErrorCode == System.Net.Sockets.SocketError.WouldBlock)
+        {
+            throw new IpcTimeoutException($"The server at '{endpoint}' did not answer the handshake in time.", ex);
+        }
+    }
+
+    /// <summary>Rents a call and starts its request frame.</summary>
+    public IpcClientCall StartCall(uint methodId)
+    {
+        IpcClientCall? call = null;
+        lock (_poolLock)
+        {
+            _pool.TryPop(out call);
+        }
+        call ??= new IpcClientCall(this);
+        // The call id is assigned on registration; 0 until then.
+        call.Start(methodId, 0, _maxOutbound);
+        return call;
+    }
+
+    /// <summary>Returns a call to the pool. Always called, in a finally block, once the result is read.</summary>
+    public void EndCall(IpcClientCall call)
+    {
+        lock (_poolLock)
+        {
+            if (_pool.Count < MaxPooledCalls)
+            {
+                _pool.Push(call);
+                return;
+            }
+        }
+        call.Release();
+    }
+
+    /// <summary>Sends the request and blocks until its response arrives; throws what the call raised.</summary>
+    public void Invoke(IpcClientCall call) => Invoke(call, CancellationToken.None);
+
+    /// <summary>Sends the request and blocks until its response arrives, the token is cancelled or the call times out.</summary>
+    public void Invoke(IpcClientCall call, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        call.PrepareSync();
+        Register(call);
+        Send(call);
+
+        ManualResetEventSlim done = call.SyncCompletion;
+        bool completed;
+        try
+        {
+            completed = cancellationToken.CanBeCanceled
+                ? done.Wait(_callTimeoutMs, cancellationToken)
+                : done.Wait(_callTimeoutMs);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            if (TryAbandon(call, call.CallId))
+            {
+                throw;
+            }
+            // The response won the race: use it.
+            done.Wait();
+            completed = true;
+        }
+        if (!completed)
+        {
+            if (TryAbandon(call, call.CallId))
+            {
+                throw TimeoutFailure();
+            }
+            done.Wait();
+        }
+        call.ThrowIfFailed();
+    }
+
+    /// <summary>Sends the request; the returned task completes when its response arrives.</summary>
+    public ValueTask InvokeAsync(IpcClientCall call, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+        call.PrepareAsync();
+        Register(call);
+        Send(call);
+        call.WatchAsync(cancellationToken, _callTimeout);
+        return new ValueTask(call, call.Version);
+    }
+
+    /// <summary>Sends a one-way request; returns once it is handed to the transport.</summary>
+    public void SendOneWay(IpcClientCall call)
+    {
+        ThrowIfClosed();
+        call.Request.SetKind(FrameKind.OneWay);
+        try
+        {
+            _channel.Send(call.Request.Complete());
+        }
+        catch (IpcDisconnectedException ex)
+        {
+            Close(ex);
+            throw;
+        }
+    }
+
+    private void Register(IpcClientCall call)
+    {
+        lock (_pendingLock)
+        {
+            ThrowIfClosed();
+            uint id = ++_nextCallId;
+            if (id == 0)
+            {
+                id = ++_nextCallId;
+            }
+            call.CallId = id;
+            call.Request.SetCallId(id);
+            _pending.Add(id, call);
+        }
+    }
+
+    private void Send(IpcClientCall call)
+    {
+        try
+        {
+            _channel.Send(call.Request.Complete());
+        }
+        catch (IpcDisconnectedException ex)
+        {
+            Close(ex);
+            // Close failed every pending call, this one included; report it to this caller now.
+            throw new IpcDisconnectedException(ex.Message, ex.InnerException);
+        }
+    }
+
+    /// <summary>
+    /// Takes a call out of the pending table if it is still there under <paramref name="callId"/>, and
+    /// tells the server to cancel it. False when the response (or a failure) got there first.
+    /// </summary>
+    internal bool TryAbandon(IpcClientCall call, uint callId)
+    {
+        lock (_pendingLock)
+        {
+            if (!_pending.TryGetValue(callId, out IpcClientCall? pending) || !ReferenceEquals(pending, call))
+            {
+                return false;
+            }
+            _pending.Remove(callId);
+        }
+        SendControl(FrameKind.Cancel, callId);
+        return true;
+    }
+
+    internal IpcTimeoutException TimeoutFailure()
+        => new($"The call did not complete within the call timeout of {_callTimeout.TotalMilliseconds:0.###} ms; the server was told to cancel it.");
+
+    private void SendControl(FrameKind kind, uint callId)
+    {
+        Span<byte> frame = stackalloc byte[FrameHeader.Size];
+        new FrameHeader(0, kind, 0, 0, callId).Write(frame);
+        try
+        {
+            _channel.Send(frame);
+        }
+        catch (IpcDisconnectedException)
+        {
+            // The connection is gone: there is nothing left to cancel or close.
+        }
+    }
+
+    private void ThrowIfClosed()
+    {
+        if (Volatile.Read(ref _closed) is { } closed)
+        {
+            throw closed is IpcDisconnectedException
+                ? new IpcDisconnectedException(closed.Message, closed.InnerException)
+                : new IpcDisconnectedException("The connection is closed.", closed);
+        }
+    }
+
+    private void ReceiveLoop()
+    {
+        Exception reason;
+        try
+        {
+            while (true)
+            {
+                if (!_channel.TryReceive(_maxInbound, out FrameHeader header, out ReadOnlySpan<byte> payload))
+                {
+                    reason = new IpcDisconnectedException($"The server at '{_endpoint}' closed the connection (the server process exited or stopped serving).");
+                    break;
+                }
+                switch (header.Kind)
+                {
+                    case FrameKind.Response:
+                    case FrameKind.Error:
+                        IpcClientCall? call;
+                        lock (_pendingLock)
+                        {
+                            if (_pending.Remove(header.CallId, out call) is false)
+                            {
+                                call = null;
+                            }
+                        }
+                        // No pending call: the caller gave up (timeout, cancellation); the answer is dropped.
+                        call?.Complete(header.Kind, payload);
+                        break;
+                    case FrameKind.Ping:
+                        SendControl(FrameKind.Pong, header.CallId);
+                        break;
+                    case FrameKind.Pong:
+                        break;
+                    case FrameKind.Close:
+                        reason = new IpcDisconnectedException($"The server at '{_endpoint}' closed the connection (it is shutting down).");
+                        goto done;
+                    default:
+                        throw ThrowHelper.Protocol($"unexpected {header.Kind} frame from the server");
+                }
+            }
+        done:;
+        }
+        catch (IpcProtocolException ex)
+        {
+            reason = new IpcDisconnectedException($"The connection to '{_endpoint}' was closed: the server broke the protocol ({ex.Message}).", ex);
+        }
+        catch (Exception ex)
+        {
+            reason = new IpcDisconnectedException($"The connection to '{_endpoint}' failed: {ex.Message}", ex);
+        }
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            Log.ClientDisconnected(_logger, _endpoint, reason.Message);
+        }
+        Close(reason);
+    }
+
+    /// <summary>Marks the connection closed and fails every pending call with <paramref name="reason"/>.</summary>
+    private void Close(Exception reason)
+    {
+        List<IpcClientCall>? failed = null;
+        lock (_pendingLock)
+        {
+            if (_closed is not null)
+            {
+                return;
+            }
+            Volatile.Write(ref _closed, reason);
+            if (_pending.Count > 0)
+            {
+                failed = new List<IpcClientCall>(_pending.Values);
+                _pending.Clear();
+            }
+        }
+        _channel.Shutdown();
+        if (failed is not null)
+        {
+            foreach (IpcClientCall call in failed)
+            {
+                call.Fail(reason);
+            }
+        }
+    }
+
+    /// <summary>Closes the connection: calls in flight fail with <see cref="IpcDisconnectedException"/>.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        if (IsConnected)
+        {
+            SendControl(FrameKind.Close, 0);
+        }
+        Close(new IpcDisconnectedException("The client was disposed."));
+        if (Thread.CurrentThread != _receiveThread)
+        {
+            _receiveThread.Join(TimeSpan.FromSeconds(5));
+        }
+        _channel.Dispose();
+        lock (_poolLock)
+        {
+            while (_pool.TryPop(out IpcClientCall? call))
+            {
+                call.Release();
+            }
+        }
+    }
+
+    /// <inheritdoc cref="Dispose"/>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return default;
+    }
+}

@@ -1,0 +1,199 @@
+using System.ComponentModel;
+using System.Threading.Tasks.Sources;
+using IpcGen.Protocol;
+
+namespace IpcGen.Runtime;
+
+/// <summary>
+/// One call in flight on an <see cref="IpcClient"/>: the request frame being built, then the response
+/// received for it. Pooled by the client and reused, so a steady stream of calls allocates nothing.
+/// Generated proxies write arguments, invoke, read the result and end the call; application code
+/// does not use this type.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class IpcClientCall : IValueTaskSource
+{
+    private readonly IpcClient _client;
+    internal readonly FrameWriter Request = new();
+    internal readonly PayloadBuffer Response = new();
+
+    // Completion for async calls. A mutable struct on purpose: it is the call's own state and must not be copied.
+    private ManualResetValueTaskSourceCore<bool> _asyncCompletion;
+    private ManualResetEventSlim? _syncCompletion;
+    private CancellationTokenRegistration _cancellation;
+    private CancellationToken _cancellationToken;
+    private Timer? _timer;
+    private long _deadlineTimestamp;
+
+    internal uint CallId;
+    private bool _isAsync;
+    private Exception? _failure;
+
+    internal IpcClientCall(IpcClient client)
+    {
+        _client = client;
+        _asyncCompletion.RunContinuationsAsynchronously = true;
+    }
+
+    /// <summary>Appends an unmanaged argument as its raw bytes.</summary>
+    public void WriteUnmanaged<T>(T value) where T : unmanaged => Request.WriteUnmanaged(value);
+
+    /// <summary>Appends an argument in MessagePack.</summary>
+    public void WriteMessagePack<T>(T value) => Request.WriteMessagePack(value, _client.SerializerOptions);
+
+    /// <summary>Reads the next unmanaged value of the response.</summary>
+    public T ReadUnmanaged<T>() where T : unmanaged => Response.ReadUnmanaged<T>();
+
+    /// <summary>Reads the next MessagePack value of the response.</summary>
+    public T ReadMessagePack<T>() => Response.ReadMessagePack<T>(_client.SerializerOptions);
+
+    internal void Start(uint methodId, uint callId, int maxPayload)
+    {
+        CallId = callId;
+        _failure = null;
+        Request.Reset(FrameKind.Request, methodId, callId, maxPayload);
+        Response.Clear();
+    }
+
+    internal void PrepareSync()
+    {
+        _isAsync = false;
+        (_syncCompletion ??= new ManualResetEventSlim(false)).Reset();
+    }
+
+    internal void PrepareAsync()
+    {
+        _isAsync = true;
+        _asyncCompletion.Reset();
+    }
+
+    internal ManualResetEventSlim SyncCompletion => _syncCompletion!;
+
+    internal short Version => _asyncCompletion.Version;
+
+    /// <summary>Called by the receive loop (the call is already out of the pending table).</summary>
+    internal void Complete(FrameKind kind, ReadOnlySpan<byte> payload)
+    {
+        if (kind == FrameKind.Response)
+        {
+            Response.Set(payload);
+        }
+        else
+        {
+            try
+            {
+                _failure = ErrorPayload.Read(payload);
+            }
+            catch (IpcProtocolException ex)
+            {
+                _failure = ex;
+            }
+        }
+        Signal();
+    }
+
+    /// <summary>Fails the call (disconnect, timeout, cancellation); the call is out of the pending table.</summary>
+    internal void Fail(Exception failure)
+    {
+        _failure = failure;
+        Signal();
+    }
+
+    private void Signal()
+    {
+        if (_isAsync)
+        {
+            _asyncCompletion.SetResult(true);
+        }
+        else
+        {
+            _syncCompletion!.Set();
+        }
+    }
+
+    internal void ThrowIfFailed()
+    {
+        if (_failure is { } failure)
+        {
+            _failure = null;
+            throw failure is IpcDisconnectedException disconnected
+                // A fresh instance per call, so each caller's stack trace is its own.
+                ? new IpcDisconnectedException(disconnected.Message, disconnected.InnerException)
+                : failure;
+        }
+    }
+
+    internal void WatchAsync(CancellationToken cancellationToken, TimeSpan timeout)
+    {
+        if (cancellationToken.CanBeCanceled)
+        {
+            _cancellationToken = cancellationToken;
+            _cancellation = cancellationToken.UnsafeRegister(static state => ((IpcClientCall)state!).OnCanceled(), this);
+        }
+        if (timeout != Timeout.InfiniteTimeSpan)
+        {
+            _deadlineTimestamp = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+            _timer ??= new Timer(static state => ((IpcClientCall)state!).OnTimer(), this, Timeout.Infinite, Timeout.Infinite);
+            _timer.Change(timeout, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void OnCanceled()
+    {
+        uint callId = CallId;
+        if (_client.TryAbandon(this, callId))
+        {
+            Fail(new OperationCanceledException(_cancellationToken));
+        }
+    }
+
+    private void OnTimer()
+    {
+        // A late tick from an earlier use of this pooled call finds its deadline moved on and does nothing.
+        if (Environment.TickCount64 < Volatile.Read(ref _deadlineTimestamp))
+        {
+            return;
+        }
+        uint callId = CallId;
+        if (_client.TryAbandon(this, callId))
+        {
+            Fail(_client.TimeoutFailure());
+        }
+    }
+
+    private void StopWatching()
+    {
+        if (_cancellationToken.CanBeCanceled)
+        {
+            _cancellation.Dispose();
+            _cancellation = default;
+            _cancellationToken = default;
+        }
+        if (_deadlineTimestamp != 0)
+        {
+            Volatile.Write(ref _deadlineTimestamp, long.MaxValue);
+            _timer!.Change(Timeout.Infinite, Timeout.Infinite);
+            _deadlineTimestamp = 0;
+        }
+    }
+
+    internal void Release()
+    {
+        _syncCompletion?.Dispose();
+        _timer?.Dispose();
+        Request.Release();
+        Response.Release();
+    }
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _asyncCompletion.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => _asyncCompletion.OnCompleted(continuation, state, token, flags);
+
+    void IValueTaskSource.GetResult(short token)
+    {
+        _asyncCompletion.GetResult(token);
+        StopWatching();
+        ThrowIfFailed();
+    }
+}

@@ -1,0 +1,53 @@
+using IpcGen.Protocol;
+
+namespace IpcGen.Transports;
+
+/// <summary>
+/// One connection's frame pipe, whatever the mechanism underneath. Sends are serialized by the
+/// channel; one thread receives. The payload a receive returns is valid until the next receive.
+/// </summary>
+internal abstract class FrameChannel : IDisposable
+{
+    private readonly object _sendLock = new();
+    private int _sendFailed;
+
+    /// <summary>The kernel-reported identity of the process at the other end.</summary>
+    public abstract PeerCredentials Peer { get; }
+
+    /// <summary>Sends one complete frame; safe to call from several threads at once.</summary>
+    public void Send(ReadOnlySpan<byte> frame)
+    {
+        lock (_sendLock)
+        {
+            if (_sendFailed != 0)
+            {
+                throw new IpcDisconnectedException("The connection is closed.");
+            }
+            try
+            {
+                SendCore(frame);
+            }
+            catch (Exception ex) when (ex is not IpcException)
+            {
+                _sendFailed = 1;
+                throw new IpcDisconnectedException("The peer is gone: sending failed.", ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Blocks until the next frame has arrived. Returns false when the peer closed the connection.
+    /// Throws <see cref="IpcProtocolException"/> for a malformed frame.
+    /// </summary>
+    public abstract bool TryReceive(int maxPayloadLength, out FrameHeader header, out ReadOnlySpan<byte> payload);
+
+    /// <summary>Makes a blocked <see cref="TryReceive"/> return and later sends fail.</summary>
+    public abstract void Shutdown();
+
+    /// <summary>Bounds how long a receive may block (handshake only); infinite when null.</summary>
+    public abstract void SetReceiveTimeout(TimeSpan? timeout);
+
+    protected abstract void SendCore(ReadOnlySpan<byte> frame);
+
+    public abstract void Dispose();
+}

@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace IpcGen.Transports.UnixSocket;
+
+/// <summary>Connects to a server's socket, waiting for it to appear until the connect timeout.</summary>
+internal static class UnixSocketConnector
+{
+    public static async ValueTask<FrameChannel> ConnectAsync(string endpoint, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        string path = EndpointPath.Resolve(endpoint, ".sock", createDirectory: false);
+        var stopwatch = Stopwatch.StartNew();
+        int delayMs = 5;
+        while (true)
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
+                return new UnixSocketChannel(socket);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.ConnectionRefused
+                                                 or SocketError.TryAgain or SocketError.WouldBlock
+                                             && (timeout == Timeout.InfiniteTimeSpan || stopwatch.Elapsed < timeout))
+            {
+                // No server yet (no socket file, or a stale one): it may be starting.
+                socket.Dispose();
+            }
+            catch (SocketException ex)
+            {
+                socket.Dispose();
+                throw new IpcTimeoutException($"Could not connect to '{path}' within {timeout.TotalSeconds:0.###} s: {ex.Message}. Is the server running?", ex);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+            await Task.Delay(delayMs, cancellationToken).ConfigureAwait(false);
+            delayMs = Math.Min(delayMs * 2, 100);
+        }
+    }
+}
