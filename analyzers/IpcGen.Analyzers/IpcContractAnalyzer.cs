@@ -1,0 +1,95 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using IpcGen.Generators.Validation;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace IpcGen.Analyzers
+{
+    /// <summary>
+    /// Reports why an <c>[IpcService]</c> interface cannot become an IPC contract (IPCG001–099). It runs
+    /// the validation the generator runs, so everything reported here is exactly what the generator skips.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class IpcContractAnalyzer : DiagnosticAnalyzer
+    {
+        private static readonly ImmutableDictionary<string, DiagnosticDescriptor> DescriptorsById = new[]
+        {
+            DiagnosticDescriptors.InterfaceMustBePartial,
+            DiagnosticDescriptors.ContainingTypeMustBePartial,
+            DiagnosticDescriptors.GenericInterface,
+            DiagnosticDescriptors.GenericMethod,
+            DiagnosticDescriptors.ByRefParameter,
+            DiagnosticDescriptors.PointerType,
+            DiagnosticDescriptors.DelegateType,
+            DiagnosticDescriptors.RefStructType,
+            DiagnosticDescriptors.UnsupportedReturnType,
+            DiagnosticDescriptors.OneWayReturnsValue,
+            DiagnosticDescriptors.CancellationTokenPosition,
+            DiagnosticDescriptors.DuplicateMethodId,
+            DiagnosticDescriptors.UnsupportedMember,
+            DiagnosticDescriptors.ReservedMemberName,
+        }.ToImmutableDictionary(d => d.Id);
+
+        /// <inheritdoc/>
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.CreateRange(DescriptorsById.Values);
+
+        /// <inheritdoc/>
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var known = new KnownSymbols(start.Compilation);
+                if (known.IpcServiceAttribute is null)
+                {
+                    return; // IpcGen is not referenced: nothing can be a contract
+                }
+
+                start.RegisterSymbolAction(symbolContext => AnalyzeType(symbolContext, known), SymbolKind.NamedType);
+            });
+        }
+
+        private static void AnalyzeType(SymbolAnalysisContext context, KnownSymbols known)
+        {
+            if (context.Symbol is not INamedTypeSymbol { TypeKind: TypeKind.Interface } type
+                || !KnownSymbols.HasAttribute(type, known.IpcServiceAttribute))
+            {
+                return;
+            }
+
+            ImmutableArray<ContractProblem> problems;
+            try
+            {
+                List<ContractMethod> methods = ContractShape.CollectMethods(type, known, context.CancellationToken);
+                problems = ContractValidator.Validate(type, known, methods, context.CancellationToken);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // An analyzer must never take the build down; a contract it cannot read is one the generator skips too.
+                return;
+            }
+
+            foreach (ContractProblem problem in problems)
+            {
+                if (problem.RuleId is not null && DescriptorsById.TryGetValue(problem.RuleId, out DiagnosticDescriptor? descriptor))
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(descriptor, problem.Location, ToObjects(problem.MessageArgs)));
+                }
+            }
+        }
+
+        private static object[] ToObjects(ImmutableArray<string> args)
+        {
+            var objects = new object[args.Length];
+            for (int i = 0; i < args.Length; i++)
+            {
+                objects[i] = args[i];
+            }
+
+            return objects;
+        }
+    }
+}
