@@ -9,12 +9,14 @@ public sealed class IpcAuthorizationPolicy
     private readonly uint[] _userIds;
     private readonly uint[] _groupIds;
     private readonly bool _sameUser;
+    private readonly Func<PeerCredentials, bool>? _predicate;
 
-    private IpcAuthorizationPolicy(bool sameUser, uint[] userIds, uint[] groupIds)
+    private IpcAuthorizationPolicy(bool sameUser, uint[] userIds, uint[] groupIds, Func<PeerCredentials, bool>? predicate = null)
     {
         _sameUser = sameUser;
         _userIds = userIds;
         _groupIds = groupIds;
+        _predicate = predicate;
     }
 
     /// <summary>Admits only processes running as the server's own user. The default.</summary>
@@ -32,6 +34,16 @@ public sealed class IpcAuthorizationPolicy
     public static IpcAuthorizationPolicy Allow(IEnumerable<uint> userIds, IEnumerable<uint> groupIds)
         => new(true, userIds.ToArray(), groupIds.ToArray());
 
+    /// <summary>
+    /// Admits exactly the peers for which <paramref name="predicate"/> returns true (the server's own user
+    /// included only if the predicate says so). The predicate runs once per connection, on its thread.
+    /// </summary>
+    public static IpcAuthorizationPolicy Custom(Func<PeerCredentials, bool> predicate)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        return new(false, Array.Empty<uint>(), Array.Empty<uint>(), predicate);
+    }
+
     /// <summary>The user ids admitted besides the server's own.</summary>
     public IReadOnlyList<uint> UserIds => _userIds;
 
@@ -40,7 +52,9 @@ public sealed class IpcAuthorizationPolicy
 
     /// <summary>Whether a peer with these credentials may connect.</summary>
     public bool IsAllowed(PeerCredentials peer)
-        => (_sameUser && peer.UserId == Transports.RuntimeDirectory.CurrentUserId)
-           || Array.IndexOf(_userIds, peer.UserId) >= 0
-           || Array.IndexOf(_groupIds, peer.GroupId) >= 0;
+        => _predicate is not null
+            ? _predicate(peer)
+            : (_sameUser && peer.UserId == Transports.RuntimeDirectory.CurrentUserId)
+              || Array.IndexOf(_userIds, peer.UserId) >= 0
+              || Array.IndexOf(_groupIds, peer.GroupId) >= 0;
 }

@@ -38,11 +38,17 @@ public sealed class IpcClientCall : IValueTaskSource
     /// <summary>Appends an unmanaged argument as its raw bytes.</summary>
     public void WriteUnmanaged<T>(T value) where T : unmanaged => Request.WriteUnmanaged(value);
 
+    /// <summary>Appends a nullable unmanaged argument: a presence byte, then the raw value if present.</summary>
+    public void WriteNullable<T>(T? value) where T : unmanaged => Request.WriteNullable(value);
+
     /// <summary>Appends an argument in MessagePack.</summary>
     public void WriteMessagePack<T>(T value) => Request.WriteMessagePack(value, _client.SerializerOptions);
 
     /// <summary>Reads the next unmanaged value of the response.</summary>
     public T ReadUnmanaged<T>() where T : unmanaged => Response.ReadUnmanaged<T>();
+
+    /// <summary>Reads the next nullable unmanaged value of the response.</summary>
+    public T? ReadNullable<T>() where T : unmanaged => Response.ReadNullable<T>();
 
     /// <summary>Reads the next MessagePack value of the response.</summary>
     public T ReadMessagePack<T>() => Response.ReadMessagePack<T>(_client.SerializerOptions);

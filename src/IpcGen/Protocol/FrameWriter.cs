@@ -88,6 +88,20 @@ internal sealed class FrameWriter : IBufferWriter<byte>
         Advance(size);
     }
 
+    /// <summary>A presence byte (0 or 1), then the raw value when present.</summary>
+    public void WriteNullable<T>(T? value) where T : unmanaged
+    {
+        if (value.HasValue)
+        {
+            WriteUnmanaged<byte>(1);
+            WriteUnmanaged(value.GetValueOrDefault());
+        }
+        else
+        {
+            WriteUnmanaged<byte>(0);
+        }
+    }
+
     public void WriteMessagePack<T>(T value, MessagePackSerializerOptions options)
     {
         var writer = new MessagePackWriter(this);

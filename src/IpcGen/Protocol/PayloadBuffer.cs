@@ -53,6 +53,17 @@ internal sealed class PayloadBuffer
         return value;
     }
 
+    public T? ReadNullable<T>() where T : unmanaged
+    {
+        byte present = ReadUnmanaged<byte>();
+        return present switch
+        {
+            0 => null,
+            1 => ReadUnmanaged<T>(),
+            _ => throw ThrowHelper.Protocol($"nullable presence byte is {present}, not 0 or 1"),
+        };
+    }
+
     public T ReadMessagePack<T>(MessagePackSerializerOptions options)
     {
         var reader = new MessagePackReader(new ReadOnlyMemory<byte>(_buffer, _position, _length - _position));

@@ -32,6 +32,9 @@ public sealed class IpcServerCall
     /// <summary>Reads the next unmanaged argument.</summary>
     public T ReadUnmanaged<T>() where T : unmanaged => Request.ReadUnmanaged<T>();
 
+    /// <summary>Reads the next nullable unmanaged argument.</summary>
+    public T? ReadNullable<T>() where T : unmanaged => Request.ReadNullable<T>();
+
     /// <summary>Reads the next MessagePack argument.</summary>
     public T ReadMessagePack<T>() => Request.ReadMessagePack<T>(_serializerOptions);
 
@@ -44,6 +47,9 @@ public sealed class IpcServerCall
 
     /// <summary>Appends an unmanaged value to the result.</summary>
     public void WriteUnmanaged<T>(T value) where T : unmanaged => Response.WriteUnmanaged(value);
+
+    /// <summary>Appends a nullable unmanaged value to the result.</summary>
+    public void WriteNullable<T>(T? value) where T : unmanaged => Response.WriteNullable(value);
 
     /// <summary>Appends a MessagePack value to the result.</summary>
     public void WriteMessagePack<T>(T value) => Response.WriteMessagePack(value, _serializerOptions);
