@@ -332,10 +332,12 @@ namespace IpcGen.Generators
             }
 
             private static string WriteMethod(ValueModel value) =>
-                (value.IsUnmanaged ? "WriteUnmanaged<" : "WriteMessagePack<") + value.Type + ">";
+                value.NullableUnderlyingType is { } underlying ? "WriteNullable<" + underlying + ">"
+                : (value.IsUnmanaged ? "WriteUnmanaged<" : "WriteMessagePack<") + value.Type + ">";
 
             private static string ReadMethod(ValueModel value) =>
-                (value.IsUnmanaged ? "ReadUnmanaged<" : "ReadMessagePack<") + value.Type + ">";
+                value.NullableUnderlyingType is { } underlying ? "ReadNullable<" + underlying + ">"
+                : (value.IsUnmanaged ? "ReadUnmanaged<" : "ReadMessagePack<") + value.Type + ">";
 
             private static string AsyncMethodBuilder(bool generic) =>
                 $"[global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof({PoolingBuilder}{(generic ? "<>" : string.Empty)}))]";

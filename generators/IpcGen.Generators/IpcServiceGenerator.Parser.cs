@@ -137,7 +137,16 @@ namespace IpcGen.Generators
                         : escapedName);
             }
 
-            private static ValueModel Value(ITypeSymbol type) => new ValueModel(type.ToDisplayString(TypeNames.Code), type.IsUnmanagedType);
+            private static ValueModel Value(ITypeSymbol type)
+            {
+                if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable
+                    && nullable.TypeArguments[0].IsUnmanagedType)
+                {
+                    return new ValueModel(type.ToDisplayString(TypeNames.Code), IsUnmanaged: false,
+                        NullableUnderlyingType: nullable.TypeArguments[0].ToDisplayString(TypeNames.Code));
+                }
+                return new ValueModel(type.ToDisplayString(TypeNames.Code), type.IsUnmanagedType);
+            }
 
             /// <summary>Name and parameter types as C# compares signatures (annotations do not count).</summary>
             private static string CSharpSignature(IMethodSymbol method) =>
