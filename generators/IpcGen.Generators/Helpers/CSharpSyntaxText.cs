@@ -24,8 +24,14 @@ namespace IpcGen.Generators.Helpers
             ITypeSymbol type = parameter.Type;
             if (value is null)
             {
-                bool nullableValueType = type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T;
-                return type.IsValueType && !nullableValueType ? "default" : "null";
+                if (type.IsValueType)
+                {
+                    return type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T ? "null" : "default";
+                }
+
+                // A contract compiled without nullable annotations (or one that already ignores a warning) may
+                // default a non-annotated reference to null; the generated code is in an enabled context.
+                return type.NullableAnnotation == NullableAnnotation.Annotated ? "null" : "null!";
             }
 
             if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
