@@ -54,11 +54,62 @@ namespace IpcGen.Analyzers
 
         private static void AnalyzeType(SymbolAnalysisContext context, KnownSymbols known)
         {
-            if (context.Symbol is not INamedTypeSymbol { TypeKind: TypeKind.Interface } type
-                || !KnownSymbols.HasAttribute(type, known.IpcServiceAttribute))
+            if (context.Symbol is not INamedTypeSymbol type)
             {
                 return;
             }
+
+            try
+            {
+                AnalyzeContainingType(context, type, known);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // See below: never take the build down.
+            }
+
+            if (type.TypeKind == TypeKind.Interface && KnownSymbols.HasAttribute(type, known.IpcServiceAttribute))
+            {
+                AnalyzeContract(context, type, known);
+            }
+        }
+
+        /// <summary>IPCG002 is reported on the containing type's own declaration, where its code fix applies.</summary>
+        private static void AnalyzeContainingType(SymbolAnalysisContext context, INamedTypeSymbol type, KnownSymbols known)
+        {
+            INamedTypeSymbol? contract = FirstNestedContract(type, known);
+            if (contract is null)
+            {
+                return;
+            }
+
+            foreach (ContractProblem problem in ContractValidator.ValidateContainingType(type, contract, context.CancellationToken))
+            {
+                Report(context, problem);
+            }
+        }
+
+        private static INamedTypeSymbol? FirstNestedContract(INamedTypeSymbol type, KnownSymbols known)
+        {
+            foreach (INamedTypeSymbol nested in type.GetTypeMembers())
+            {
+                if (nested.TypeKind == TypeKind.Interface && KnownSymbols.HasAttribute(nested, known.IpcServiceAttribute))
+                {
+                    return nested;
+                }
+
+                INamedTypeSymbol? deeper = FirstNestedContract(nested, known);
+                if (deeper is not null)
+                {
+                    return deeper;
+                }
+            }
+
+            return null;
+        }
+
+        private static void AnalyzeContract(SymbolAnalysisContext context, INamedTypeSymbol type, KnownSymbols known)
+        {
 
             ImmutableArray<ContractProblem> problems;
             try
@@ -74,10 +125,19 @@ namespace IpcGen.Analyzers
 
             foreach (ContractProblem problem in problems)
             {
-                if (problem.RuleId is not null && DescriptorsById.TryGetValue(problem.RuleId, out DiagnosticDescriptor? descriptor))
+                // Containing types report IPCG002 themselves (AnalyzeContainingType).
+                if (problem.RuleId != DiagnosticIds.ContainingTypeMustBePartial)
                 {
-                    context.ReportDiagnostic(Diagnostic.Create(descriptor, problem.Location, ToObjects(problem.MessageArgs)));
+                    Report(context, problem);
                 }
+            }
+        }
+
+        private static void Report(SymbolAnalysisContext context, ContractProblem problem)
+        {
+            if (problem.RuleId is not null && DescriptorsById.TryGetValue(problem.RuleId, out DiagnosticDescriptor? descriptor))
+            {
+                context.ReportDiagnostic(Diagnostic.Create(descriptor, problem.Location, ToObjects(problem.MessageArgs)));
             }
         }
 

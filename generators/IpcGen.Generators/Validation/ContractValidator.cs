@@ -70,16 +70,28 @@ namespace IpcGen.Generators.Validation
 
             for (INamedTypeSymbol? outer = contract.ContainingType; outer is not null; outer = outer.ContainingType)
             {
-                foreach (TypeDeclarationSyntax declaration in Declarations(outer, cancellationToken))
+                problems.AddRange(ValidateContainingType(outer, contract, cancellationToken));
+            }
+        }
+
+        /// <summary>
+        /// IPCG002 for one type that contains <paramref name="contract"/>. The analyzer calls this while
+        /// analyzing the containing type itself, so the diagnostic is local to the declaration it fixes.
+        /// </summary>
+        public static IEnumerable<ContractProblem> ValidateContainingType(
+            INamedTypeSymbol outer,
+            INamedTypeSymbol contract,
+            CancellationToken cancellationToken)
+        {
+            foreach (TypeDeclarationSyntax declaration in Declarations(outer, cancellationToken))
+            {
+                if (!IsPartial(declaration))
                 {
-                    if (!IsPartial(declaration))
-                    {
-                        problems.Add(Problem(
-                            DiagnosticIds.ContainingTypeMustBePartial,
-                            declaration.Identifier.GetLocation(),
-                            outer.ToDisplayString(TypeNames.Message),
-                            contractDisplay));
-                    }
+                    yield return Problem(
+                        DiagnosticIds.ContainingTypeMustBePartial,
+                        declaration.Identifier.GetLocation(),
+                        outer.ToDisplayString(TypeNames.Message),
+                        contract.ToDisplayString(TypeNames.Message));
                 }
             }
         }
@@ -236,6 +248,12 @@ namespace IpcGen.Generators.Validation
             if (type is INamedTypeSymbol named
                 && (KnownSymbols.Is(named.OriginalDefinition, known.TaskOfT) || KnownSymbols.Is(named.OriginalDefinition, known.ValueTaskOfT)))
             {
+                if (IsAsyncLike(named.TypeArguments[0], known))
+                {
+                    problems.Add(Problem(DiagnosticIds.UnsupportedReturnType, returnLocation, methodDisplay, typeDisplay));
+                    return ReturnShape.Unsupported;
+                }
+
                 ValidateType(named.TypeArguments[0], $"the result of '{methodDisplay}'", returnLocation, problems);
                 return ReturnShape.Value;
             }
