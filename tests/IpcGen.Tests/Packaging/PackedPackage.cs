@@ -1,3 +1,4 @@
+using System.Reflection;
 using Xunit;
 using Xunit.Sdk;
 
@@ -10,7 +11,7 @@ namespace IpcGen.Tests.Packaging;
 /// </summary>
 public sealed class PackedPackage : IAsyncLifetime
 {
-    private static readonly TimeSpan PackTimeout = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan PackTimeout = TimeSpan.FromMinutes(5);
 
     public PackedPackage()
     {
@@ -21,6 +22,12 @@ public sealed class PackedPackage : IAsyncLifetime
     }
 
     public string RepositoryRoot { get; }
+
+    /// <summary>The configuration this test assembly was built in (Release in CI).</summary>
+    public static string Configuration { get; } =
+        typeof(PackedPackage).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration is { Length: > 0 } configuration
+            ? configuration
+            : "Release";
 
     /// <summary>Everything the tests write: outside the repository, so none of its build settings apply.</summary>
     public string WorkDirectory { get; }
@@ -38,10 +45,13 @@ public sealed class PackedPackage : IAsyncLifetime
             throw new XunitException($"The temporary directory '{WorkDirectory}' is inside the repository; set TMPDIR elsewhere.");
         }
         Directory.CreateDirectory(Feed);
+        // --no-build: building this test built the runtime, the generator and the analyzers in this very
+        // configuration. Packing what is there writes nothing into the repository's bin/ and obj/, where
+        // `dotnet test IpcGen.sln` may still be building other projects while this test runs.
         ProcessResult pack = await ProcessRunner.RunAsync(
             ProcessRunner.DotNet,
-            ["pack", Path.Combine(RepositoryRoot, "src", "IpcGen", "IpcGen.csproj"), "-c", "Release", "-o", Feed,
-             $"-p:PackageVersion={Version}", "--disable-build-servers"],
+            ["pack", Path.Combine(RepositoryRoot, "src", "IpcGen", "IpcGen.csproj"), "-c", Configuration, "--no-build", "-o", Feed,
+             $"-p:PackageVersion={Version}"],
             RepositoryRoot,
             PackTimeout);
         pack.EnsureSuccess();
