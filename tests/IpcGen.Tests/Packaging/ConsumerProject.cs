@@ -94,6 +94,7 @@ internal static class ConsumerProject
             string Describe(string value);
             string Describe(int value, string unit);
             [OneWay] void Record(string note);
+            [OneWay] ValueTask RecordAsync(string note);
             int RecordedCount();
             void Fail(string message);
             Task WaitAsync(int milliseconds, CancellationToken cancellationToken);
@@ -133,6 +134,11 @@ internal static class ConsumerProject
             public string Describe(string value) => $"string {value}";
             public string Describe(int value, string unit) => $"{value} {unit}";
             public void Record(string note) => Interlocked.Increment(ref _recorded);
+            public ValueTask RecordAsync(string note)
+            {
+                Interlocked.Increment(ref _recorded);
+                return default;
+            }
             public int RecordedCount() => Volatile.Read(ref _recorded);
             public void Fail(string message) => throw new InvalidOperationException(message);
             public Task WaitAsync(int milliseconds, CancellationToken cancellationToken) => Task.Delay(milliseconds, cancellationToken);
@@ -196,7 +202,8 @@ internal static class ConsumerProject
 
             client.Record("one");
             client.Record("two");
-            Check("Record (one-way) then RecordedCount", client.RecordedCount(), 2);
+            await client.RecordAsync("three");
+            Check("Record, RecordAsync (one-way) then RecordedCount", client.RecordedCount(), 3);
 
             try
             {
