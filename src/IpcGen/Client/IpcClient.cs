@@ -194,13 +194,11 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         Register(call);
         Send(call);
 
-        ManualResetEventSlim done = call.SyncCompletion;
+        CallWaiter done = call.SyncCompletion;
         bool completed;
         try
         {
-            completed = cancellationToken.CanBeCanceled
-                ? done.Wait(_callTimeoutMs, cancellationToken)
-                : done.Wait(_callTimeoutMs);
+            completed = done.Wait(_callTimeoutMs, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -209,7 +207,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
                 throw;
             }
             // The response won the race: use it.
-            done.Wait();
+            done.Wait(Timeout.Infinite, CancellationToken.None);
             completed = true;
         }
         if (!completed)
@@ -218,7 +216,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
             {
                 throw TimeoutFailure();
             }
-            done.Wait();
+            done.Wait(Timeout.Infinite, CancellationToken.None);
         }
         call.ThrowIfFailed();
     }

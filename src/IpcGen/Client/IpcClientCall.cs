@@ -19,7 +19,7 @@ public sealed class IpcClientCall : IValueTaskSource
 
     // Completion for async calls. A mutable struct on purpose: it is the call's own state and must not be copied.
     private ManualResetValueTaskSourceCore<bool> _asyncCompletion;
-    private ManualResetEventSlim? _syncCompletion;
+    private readonly CallWaiter _syncCompletion = new();
     private CancellationTokenRegistration _cancellation;
     private CancellationToken _cancellationToken;
     private Timer? _timer;
@@ -64,7 +64,7 @@ public sealed class IpcClientCall : IValueTaskSource
     internal void PrepareSync()
     {
         _isAsync = false;
-        (_syncCompletion ??= new ManualResetEventSlim(false)).Reset();
+        _syncCompletion.Reset();
     }
 
     internal void PrepareAsync()
@@ -73,7 +73,7 @@ public sealed class IpcClientCall : IValueTaskSource
         _asyncCompletion.Reset();
     }
 
-    internal ManualResetEventSlim SyncCompletion => _syncCompletion!;
+    internal CallWaiter SyncCompletion => _syncCompletion;
 
     internal short Version => _asyncCompletion.Version;
 
@@ -113,7 +113,7 @@ public sealed class IpcClientCall : IValueTaskSource
         }
         else
         {
-            _syncCompletion!.Set();
+            _syncCompletion.Set();
         }
     }
 
@@ -185,7 +185,6 @@ public sealed class IpcClientCall : IValueTaskSource
 
     internal void Release()
     {
-        _syncCompletion?.Dispose();
         _timer?.Dispose();
         Request.Release();
         Response.Release();

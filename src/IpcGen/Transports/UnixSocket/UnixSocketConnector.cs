@@ -13,10 +13,14 @@ internal static class UnixSocketConnector
         int delayMs = 5;
         while (true)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             try
             {
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
+                // A blocking connect: a Unix socket connects at once or fails at once. (An async connect
+                // would switch the socket to non-blocking mode, and the runtime then emulates every
+                // blocking receive with a heap-allocated operation: ~180 bytes a call.)
+                socket.Connect(new UnixDomainSocketEndPoint(path));
                 return new UnixSocketChannel(socket);
             }
             catch (SocketException ex) when (ex.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.ConnectionRefused

@@ -33,11 +33,15 @@ internal sealed class UnixSocketListener : ConnectionListener
             ? socketPath.Substring(0, socketPath.Length - 5) + ".lock"
             : socketPath + ".lock";
 
-        SafeFileHandle lockHandle = File.OpenHandle(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete,
-            FileOptions.None);
+        SafeFileHandle lockHandle = Interop.Libc.Open(lockPath, Interop.Libc.O_RDWR | Interop.Libc.O_CREAT | Interop.Libc.O_NOFOLLOW | Interop.Libc.O_CLOEXEC, 0b110_000_000);
+        if (lockHandle.IsInvalid)
+        {
+            Exception error = Interop.LastError("open", lockPath);
+            lockHandle.Dispose();
+            throw error;
+        }
         try
         {
-            File.SetUnixFileMode(lockHandle, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             while (Interop.Libc.Flock(lockHandle, Interop.Libc.LOCK_EX | Interop.Libc.LOCK_NB) != 0)
             {
                 int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
