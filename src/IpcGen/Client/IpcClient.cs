@@ -2,7 +2,6 @@ using System.ComponentModel;
 using IpcGen.Diagnostics;
 using IpcGen.Protocol;
 using IpcGen.Transports;
-using IpcGen.Transports.UnixSocket;
 using MessagePack;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -82,11 +81,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         IpcTransport transport = options.Transport ?? defaultTransport;
         long start = Environment.TickCount64;
 
-        FrameChannel channel = transport switch
-        {
-            IpcTransport.UnixSocket => await UnixSocketConnector.ConnectAsync(endpoint, options.ConnectTimeout, cancellationToken).ConfigureAwait(false),
-            _ => throw new ArgumentOutOfRangeException(nameof(options), transport, "Unknown transport."),
-        };
+        FrameChannel channel = await TransportFactory.ConnectAsync(transport, endpoint, options, cancellationToken).ConfigureAwait(false);
         try
         {
             TimeSpan remaining = options.ConnectTimeout == Timeout.InfiniteTimeSpan

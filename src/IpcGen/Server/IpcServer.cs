@@ -1,7 +1,6 @@
 using IpcGen.Diagnostics;
 using IpcGen.Runtime;
 using IpcGen.Transports;
-using IpcGen.Transports.UnixSocket;
 using MessagePack;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -69,11 +68,7 @@ public sealed class IpcServer : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options.Authorization, nameof(options.Authorization));
         string endpoint = options.Endpoint ?? dispatcher.ContractName;
         IpcTransport transport = options.Transport ?? defaultTransport;
-        ConnectionListener listener = transport switch
-        {
-            IpcTransport.UnixSocket => UnixSocketListener.Bind(endpoint),
-            _ => throw new ArgumentOutOfRangeException(nameof(options), transport, "Unknown transport."),
-        };
+        ConnectionListener listener = TransportFactory.Listen(transport, endpoint, options);
         var server = new IpcServer(dispatcher, listener, options);
         server._acceptThread.Start();
         Log.ServerStarted(server.Logger, dispatcher.ContractName, listener.Endpoint);
