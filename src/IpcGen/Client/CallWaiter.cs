@@ -14,6 +14,8 @@ internal sealed class CallWaiter
 
     public void Reset() => Volatile.Write(ref _completed, 0);
 
+    public bool IsSet => Volatile.Read(ref _completed) != 0;
+
     public void Set()
     {
         Interlocked.Exchange(ref _completed, 1);

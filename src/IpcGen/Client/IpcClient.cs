@@ -28,8 +28,16 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
 
     private readonly object _pendingLock = new();
     private readonly Dictionary<uint, IpcClientCall> _pending = new();
+    private int _pendingCount; // _pending.Count, readable without the lock
     private uint _nextCallId;
     private Exception? _closed;
+
+    // Who reads the channel. One reader at a time: a synchronous caller reads its own response when
+    // nobody else is reading (no thread hop, and no syscall at all on a spinning transport); the
+    // background reader takes over whenever calls are pending and no caller is reading.
+    private int _readerBusy;
+    private readonly object _parkLock = new();
+    private bool _wakeRequested;
 
     private readonly object _poolLock = new();
     private readonly Stack<IpcClientCall> _pool = new();
@@ -48,7 +56,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         _callTimeoutMs = options.CallTimeout == Timeout.InfiniteTimeSpan ? Timeout.Infinite : (int)options.CallTimeout.TotalMilliseconds;
         _logger = options.Logger ?? NullLogger.Instance;
         SerializerOptions = options.SerializerOptions ?? IpcDefaults.SerializerOptions;
-        _receiveThread = new Thread(ReceiveLoop) { IsBackground = true, Name = $"IpcGen client {contractName}" };
+        _receiveThread = new Thread(BackgroundReader) { IsBackground = true, Name = $"IpcGen client {contractName}" };
     }
 
     internal MessagePackSerializerOptions SerializerOptions { get; }
@@ -189,6 +197,26 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         Register(call);
         Send(call);
 
+        // Without a timeout or a token to watch, read the response on this thread if nobody else is
+        // reading: the answer wakes this thread directly.
+        if (_callTimeoutMs == Timeout.Infinite && !cancellationToken.CanBeCanceled && TryBecomeReader())
+        {
+            try
+            {
+                while (!call.IsSyncCompleted && ReadOneFrame())
+                {
+                }
+            }
+            finally
+            {
+                StopReading();
+            }
+        }
+        else if (Volatile.Read(ref _readerBusy) == 0)
+        {
+            WakeBackgroundReader();
+        }
+
         CallWaiter done = call.SyncCompletion;
         bool completed;
         try
@@ -227,6 +255,10 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         Register(call);
         Send(call);
         call.WatchAsync(cancellationToken, _callTimeout);
+        if (Volatile.Read(ref _readerBusy) == 0)
+        {
+            WakeBackgroundReader();
+        }
         return new ValueTask(call, call.Version);
     }
 
@@ -259,6 +291,8 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
             call.CallId = id;
             call.Request.SetCallId(id);
             _pending.Add(id, call);
+            // Interlocked: a full fence before the caller looks at _readerBusy (see StopReading).
+            Interlocked.Increment(ref _pendingCount);
         }
     }
 
@@ -289,6 +323,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
                 return false;
             }
             _pending.Remove(callId);
+            Interlocked.Decrement(ref _pendingCount);
         }
         SendControl(FrameKind.Cancel, callId);
         return true;
@@ -321,18 +356,77 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         }
     }
 
-    private void ReceiveLoop()
+    private bool TryBecomeReader() => Interlocked.CompareExchange(ref _readerBusy, 1, 0) == 0;
+
+    private void StopReading()
+    {
+        Volatile.Write(ref _readerBusy, 0);
+        // Full fence, then look for calls left waiting: a caller that registered meanwhile either saw
+        // the reader busy (and relies on this check) or sees it free and wakes the background reader.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _pendingCount) > 0 && Volatile.Read(ref _closed) is null)
+        {
+            WakeBackgroundReader();
+        }
+    }
+
+    private void WakeBackgroundReader()
+    {
+        lock (_parkLock)
+        {
+            _wakeRequested = true;
+            Monitor.Pulse(_parkLock);
+        }
+    }
+
+    /// <summary>Reads calls' answers while any are pending and no caller is reading; parks otherwise.</summary>
+    private void BackgroundReader()
+    {
+        while (Volatile.Read(ref _closed) is null)
+        {
+            lock (_parkLock)
+            {
+                while (!_wakeRequested && Volatile.Read(ref _closed) is null)
+                {
+                    Monitor.Wait(_parkLock);
+                }
+                _wakeRequested = false;
+            }
+            while (Volatile.Read(ref _pendingCount) > 0 && TryBecomeReader())
+            {
+                try
+                {
+                    while (Volatile.Read(ref _pendingCount) > 0)
+                    {
+                        if (!ReadOneFrame())
+                        {
+                            return;
+                        }
+                    }
+                }
+                finally
+                {
+                    StopReading();
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads one frame and acts on it; false once the connection is closed (every pending call has
+    /// then failed). Only the current reader calls this.
+    /// </summary>
+    private bool ReadOneFrame()
     {
         Exception reason;
         try
         {
-            while (true)
+            if (!_channel.TryReceive(_maxInbound, out FrameHeader header, out ReadOnlySpan<byte> payload))
             {
-                if (!_channel.TryReceive(_maxInbound, out FrameHeader header, out ReadOnlySpan<byte> payload))
-                {
-                    reason = new IpcDisconnectedException($"The server at '{_endpoint}' closed the connection (the server process exited or stopped serving).");
-                    break;
-                }
+                reason = new IpcDisconnectedException($"The server at '{_endpoint}' closed the connection (the server process exited or stopped serving).");
+            }
+            else
+            {
                 switch (header.Kind)
                 {
                     case FrameKind.Response:
@@ -340,27 +434,26 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
                         IpcClientCall? call;
                         lock (_pendingLock)
                         {
-                            if (_pending.Remove(header.CallId, out call) is false)
+                            if (_pending.Remove(header.CallId, out call))
                             {
-                                call = null;
+                                _pendingCount--;
                             }
                         }
                         // No pending call: the caller gave up (timeout, cancellation); the answer is dropped.
                         call?.Complete(header.Kind, payload);
-                        break;
+                        return true;
                     case FrameKind.Ping:
                         SendControl(FrameKind.Pong, header.CallId);
-                        break;
+                        return true;
                     case FrameKind.Pong:
-                        break;
+                        return true;
                     case FrameKind.Close:
                         reason = new IpcDisconnectedException($"The server at '{_endpoint}' closed the connection (it is shutting down).");
-                        goto done;
+                        break;
                     default:
                         throw ThrowHelper.Protocol($"unexpected {header.Kind} frame from the server");
                 }
             }
-        done:;
         }
         catch (IpcProtocolException ex)
         {
@@ -370,11 +463,12 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         {
             reason = new IpcDisconnectedException($"The connection to '{_endpoint}' failed: {ex.Message}", ex);
         }
-        if (Volatile.Read(ref _disposed) == 0)
+        if (Volatile.Read(ref _disposed) == 0 && Volatile.Read(ref _closed) is null)
         {
             Log.ClientDisconnected(_logger, _endpoint, reason.Message);
         }
         Close(reason);
+        return false;
     }
 
     /// <summary>Marks the connection closed and fails every pending call with <paramref name="reason"/>.</summary>
@@ -393,8 +487,10 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
                 failed = new List<IpcClientCall>(_pending.Values);
                 _pending.Clear();
             }
+            _pendingCount = 0;
         }
         _channel.Shutdown();
+        WakeBackgroundReader();
         if (failed is not null)
         {
             foreach (IpcClientCall call in failed)

@@ -75,6 +75,8 @@ public sealed class IpcClientCall : IValueTaskSource
 
     internal CallWaiter SyncCompletion => _syncCompletion;
 
+    internal bool IsSyncCompleted => _syncCompletion.IsSet;
+
     internal short Version => _asyncCompletion.Version;
 
     /// <summary>Called by the receive loop (the call is already out of the pending table).</summary>
