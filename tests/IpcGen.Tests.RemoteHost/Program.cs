@@ -52,6 +52,8 @@ switch (mode)
         Console.WriteLine(result);
         return 0;
     }
+    case "shared-memory":
+        return IpcGen.Tests.RemoteHost.SharedMemoryModes.Run(endpoint, args[3..]);
     default:
         Console.Error.WriteLine($"unknown mode '{mode}'");
         return 2;
