@@ -8,4 +8,10 @@ public enum IpcTransport
     /// <c>SO_PEERCRED</c>; end of stream means the peer is gone.
     /// </summary>
     UnixSocket = 1,
+
+    /// <summary>
+    /// Named FIFOs in the runtime directory: a well-known connect FIFO and a request/response FIFO pair per
+    /// client. End of file or <c>EPIPE</c> means the peer is gone.
+    /// </summary>
+    Pipe = 5,
 }

@@ -12,12 +12,14 @@ internal static class TransportFactory
     public static ConnectionListener Listen(IpcTransport transport, string endpoint, IpcServerOptions options) => transport switch
     {
         IpcTransport.UnixSocket => UnixSocketListener.Bind(endpoint),
+        IpcTransport.Pipe => Pipe.FifoListener.Bind(endpoint),
         _ => throw new ArgumentOutOfRangeException(nameof(transport), transport, "Unknown transport."),
     };
 
     public static ValueTask<FrameChannel> ConnectAsync(IpcTransport transport, string endpoint, IpcClientOptions options, CancellationToken cancellationToken) => transport switch
     {
         IpcTransport.UnixSocket => UnixSocketConnector.ConnectAsync(endpoint, options.ConnectTimeout, cancellationToken),
+        IpcTransport.Pipe => Pipe.FifoConnector.ConnectAsync(endpoint, options.ConnectTimeout, cancellationToken),
         _ => throw new ArgumentOutOfRangeException(nameof(transport), transport, "Unknown transport."),
     };
 }

@@ -27,7 +27,8 @@ public sealed class EndpointTests
             using var client = server.Connect();
             Assert.Equal(2, client.Add(1, 1));
         }
-        Assert.All(TestEnvironment.EndpointFiles(endpoint), path => Assert.False(File.Exists(path), path));
+        Assert.All(EndpointLeftovers.Of(endpoint, transport), o => Assert.False(o.Exists, o.What));
+        Assert.Empty(EndpointLeftovers.ClientObjects(endpoint, transport));
     }
 
     [Theory]
@@ -39,14 +40,14 @@ public sealed class EndpointTests
         {
             host.KillHard();
         }
-        Assert.All(TestEnvironment.EndpointFiles(endpoint), path => Assert.True(File.Exists(path), path));
+        Assert.All(EndpointLeftovers.Of(endpoint, transport), o => Assert.True(o.Exists, o.What));
 
         using (var server = new InProcessServer(transport, endpoint: endpoint))
         {
             using var client = server.Connect();
             Assert.Equal(2, client.Add(1, 1));
         }
-        Assert.All(TestEnvironment.EndpointFiles(endpoint), path => Assert.False(File.Exists(path), path));
+        Assert.All(EndpointLeftovers.Of(endpoint, transport), o => Assert.False(o.Exists, o.What));
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Net.Sockets;
 using IpcGen.Protocol;
 using IpcGen.Tests.Contracts;
 using IpcGen.Tests.Infrastructure;
@@ -8,19 +7,12 @@ namespace IpcGen.Tests.Behaviour;
 
 /// <summary>
 /// A peer that sends bytes no generated client would. Each case must close that one connection with a
-/// logged reason, while the server keeps serving a well-behaved client connected all along.
+/// logged reason, while the server keeps serving a well-behaved client connected all along. The
+/// misbehaving client is a <see cref="RawPeer"/>: a raw socket, or a transport's channel fed raw bytes.
 /// </summary>
 public sealed class HostileInputTests
 {
     private const int ProtocolViolation = 7;
-
-    private static Socket RawConnect(InProcessServer server)
-    {
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        socket.Connect(new UnixDomainSocketEndPoint(server.Server.Endpoint));
-        socket.ReceiveTimeout = 10_000;
-        return socket;
-    }
 
     private static byte[] Frame(FrameKind kind, uint methodId, uint callId, ReadOnlySpan<byte> payload, uint? lengthOverride = null, byte kindOverride = 0)
     {
@@ -46,34 +38,9 @@ public sealed class HostileInputTests
         return writer.Complete().ToArray();
     }
 
-    /// <summary>Reads until the server closes the connection; returns the frames' bytes it sent first.</summary>
-    private static byte[] ReadUntilClosed(Socket socket)
+    private static void AssertClosedAndServerHealthy(InProcessServer server, ITestService.IpcProxy bystander, RawPeer socket, string expectedReason)
     {
-        var received = new List<byte>();
-        var buffer = new byte[4096];
-        while (true)
-        {
-            int read;
-            try
-            {
-                read = socket.Receive(buffer);
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
-            {
-                break;
-            }
-            if (read == 0)
-            {
-                break;
-            }
-            received.AddRange(buffer.AsSpan(0, read).ToArray());
-        }
-        return received.ToArray();
-    }
-
-    private static void AssertClosedAndServerHealthy(InProcessServer server, ITestService.IpcProxy bystander, Socket socket, string expectedReason)
-    {
-        ReadUntilClosed(socket);
+        socket.ReadUntilClosed();
         server.Log.WaitFor(ProtocolViolation, expectedReason);
         Assert.Equal(5, bystander.Add(2, 3));
         using var newcomer = server.Connect();
@@ -81,12 +48,12 @@ public sealed class HostileInputTests
     }
 
     [Theory]
-    [MemberData(nameof(TestTransports.All), MemberType = typeof(TestTransports))]
+    [MemberData(nameof(RawPeer.Transports), MemberType = typeof(RawPeer))]
     public void Garbage_instead_of_a_handshake_closes_the_connection(IpcTransport transport)
     {
         using var server = new InProcessServer(transport);
         using var bystander = server.Connect();
-        using Socket socket = RawConnect(server);
+        using RawPeer socket = RawPeer.Connect(server);
         var garbage = new byte[64];
         new Random(42).NextBytes(garbage);
         garbage[0] = 8; // a small length, so the unknown kind (200) is what gives it away
@@ -97,62 +64,62 @@ public sealed class HostileInputTests
     }
 
     [Theory]
-    [MemberData(nameof(TestTransports.All), MemberType = typeof(TestTransports))]
+    [MemberData(nameof(RawPeer.Transports), MemberType = typeof(RawPeer))]
     public void An_unknown_frame_kind_after_the_handshake_closes_the_connection(IpcTransport transport)
     {
         using var server = new InProcessServer(transport);
         using var bystander = server.Connect();
-        using Socket socket = RawConnect(server);
+        using RawPeer socket = RawPeer.Connect(server);
         socket.Send(HandshakeFrame());
         socket.Send(Frame(FrameKind.Request, 0, 1, ReadOnlySpan<byte>.Empty, kindOverride: 99));
         AssertClosedAndServerHealthy(server, bystander, socket, "unknown frame kind 99");
     }
 
     [Theory]
-    [MemberData(nameof(TestTransports.All), MemberType = typeof(TestTransports))]
+    [MemberData(nameof(RawPeer.Transports), MemberType = typeof(RawPeer))]
     public void A_frame_longer_than_MaxMessageSize_closes_the_connection_without_buffering_it(IpcTransport transport)
     {
         using var server = new InProcessServer(transport, o => o.MaxMessageSize = 64 * 1024);
         using var bystander = server.Connect();
-        using Socket socket = RawConnect(server);
+        using RawPeer socket = RawPeer.Connect(server);
         socket.Send(HandshakeFrame());
         socket.Send(Frame(FrameKind.Request, 1, 1, ReadOnlySpan<byte>.Empty, lengthOverride: 0x7FFF_FFF0));
         AssertClosedAndServerHealthy(server, bystander, socket, "exceeds MaxMessageSize");
     }
 
     [Theory]
-    [MemberData(nameof(TestTransports.All), MemberType = typeof(TestTransports))]
+    [MemberData(nameof(RawPeer.Transports), MemberType = typeof(RawPeer))]
     public void A_truncated_frame_closes_the_connection(IpcTransport transport)
     {
         using var server = new InProcessServer(transport);
         using var bystander = server.Connect();
-        using Socket socket = RawConnect(server);
+        using RawPeer socket = RawPeer.Connect(server);
         socket.Send(HandshakeFrame());
         byte[] frame = Frame(FrameKind.Request, 1, 1, new byte[100]);
         socket.Send(frame.AsSpan(0, 40));
-        socket.Shutdown(SocketShutdown.Send);
+        socket.ShutdownSend();
         AssertClosedAndServerHealthy(server, bystander, socket, "in the middle of a frame");
     }
 
     [Theory]
-    [MemberData(nameof(TestTransports.All), MemberType = typeof(TestTransports))]
+    [MemberData(nameof(RawPeer.Transports), MemberType = typeof(RawPeer))]
     public void An_unknown_method_id_closes_the_connection(IpcTransport transport)
     {
         using var server = new InProcessServer(transport);
         using var bystander = server.Connect();
-        using Socket socket = RawConnect(server);
+        using RawPeer socket = RawPeer.Connect(server);
         socket.Send(HandshakeFrame());
         socket.Send(Frame(FrameKind.Request, 0xDEADBEEF, 1, new byte[8]));
         AssertClosedAndServerHealthy(server, bystander, socket, "unknown method id 0xDEADBEEF");
     }
 
     [Theory]
-    [MemberData(nameof(TestTransports.All), MemberType = typeof(TestTransports))]
+    [MemberData(nameof(RawPeer.Transports), MemberType = typeof(RawPeer))]
     public void Arguments_that_do_not_decode_close_the_connection(IpcTransport transport)
     {
         using var server = new InProcessServer(transport);
         using var bystander = server.Connect();
-        using Socket socket = RawConnect(server);
+        using RawPeer socket = RawPeer.Connect(server);
         socket.Send(HandshakeFrame());
         // Overload(int) wants 4 bytes; 3 is a truncated argument.
         socket.Send(Frame(FrameKind.Request, 7, 1, new byte[3]));
@@ -160,24 +127,24 @@ public sealed class HostileInputTests
     }
 
     [Theory]
-    [MemberData(nameof(TestTransports.All), MemberType = typeof(TestTransports))]
+    [MemberData(nameof(RawPeer.Transports), MemberType = typeof(RawPeer))]
     public void Trailing_bytes_after_the_arguments_close_the_connection(IpcTransport transport)
     {
         using var server = new InProcessServer(transport);
         using var bystander = server.Connect();
-        using Socket socket = RawConnect(server);
+        using RawPeer socket = RawPeer.Connect(server);
         socket.Send(HandshakeFrame());
         socket.Send(Frame(FrameKind.Request, 7, 1, new byte[6]));
         AssertClosedAndServerHealthy(server, bystander, socket, "unexpected bytes after the last argument");
     }
 
     [Theory]
-    [MemberData(nameof(TestTransports.All), MemberType = typeof(TestTransports))]
+    [MemberData(nameof(RawPeer.Transports), MemberType = typeof(RawPeer))]
     public void A_MessagePack_argument_that_does_not_decode_closes_the_connection(IpcTransport transport)
     {
         using var server = new InProcessServer(transport);
         using var bystander = server.Connect();
-        using Socket socket = RawConnect(server);
+        using RawPeer socket = RawPeer.Connect(server);
         socket.Send(HandshakeFrame());
         // Length(string) (id 9) wants a MessagePack string; send an array header claiming 2^31 items.
         socket.Send(Frame(FrameKind.Request, 9, 1, new byte[] { 0xDD, 0x7F, 0xFF, 0xFF, 0xFF }));
@@ -185,26 +152,26 @@ public sealed class HostileInputTests
     }
 
     [Theory]
-    [MemberData(nameof(TestTransports.All), MemberType = typeof(TestTransports))]
+    [MemberData(nameof(RawPeer.Transports), MemberType = typeof(RawPeer))]
     public void A_response_frame_from_a_client_closes_the_connection(IpcTransport transport)
     {
         using var server = new InProcessServer(transport);
         using var bystander = server.Connect();
-        using Socket socket = RawConnect(server);
+        using RawPeer socket = RawPeer.Connect(server);
         socket.Send(HandshakeFrame());
         socket.Send(Frame(FrameKind.Response, 0, 1, ReadOnlySpan<byte>.Empty));
         AssertClosedAndServerHealthy(server, bystander, socket, "unexpected Response frame");
     }
 
     [Theory]
-    [MemberData(nameof(TestTransports.All), MemberType = typeof(TestTransports))]
+    [MemberData(nameof(RawPeer.Transports), MemberType = typeof(RawPeer))]
     public void A_wrong_fingerprint_is_refused_with_the_servers_identity(IpcTransport transport)
     {
         using var server = new InProcessServer(transport);
         using var bystander = server.Connect();
-        using Socket socket = RawConnect(server);
+        using RawPeer socket = RawPeer.Connect(server);
         socket.Send(HandshakeFrame(fingerprint: 0x1234));
-        byte[] answer = ReadUntilClosed(socket);
+        byte[] answer = socket.ReadUntilClosed();
 
         var header = FrameHeader.Read(answer, 4096);
         Assert.Equal(FrameKind.HandshakeRefuse, header.Kind);
@@ -216,17 +183,17 @@ public sealed class HostileInputTests
     }
 
     [Theory]
-    [MemberData(nameof(TestTransports.All), MemberType = typeof(TestTransports))]
+    [MemberData(nameof(RawPeer.Transports), MemberType = typeof(RawPeer))]
     public void A_silent_peer_is_dropped_after_the_handshake_timeout(IpcTransport transport)
     {
         using var server = new InProcessServer(transport, o => o.HandshakeTimeout = TimeSpan.FromMilliseconds(200));
         using var bystander = server.Connect();
-        using Socket socket = RawConnect(server);
+        using RawPeer socket = RawPeer.Connect(server);
         AssertClosedAndServerHealthy(server, bystander, socket, "no handshake within");
     }
 
     [Theory]
-    [MemberData(nameof(TestTransports.All), MemberType = typeof(TestTransports))]
+    [MemberData(nameof(RawPeer.Transports), MemberType = typeof(RawPeer))]
     public void Random_frames_never_take_the_server_down(IpcTransport transport)
     {
         using var server = new InProcessServer(transport, o => o.MaxMessageSize = 64 * 1024);
@@ -234,7 +201,7 @@ public sealed class HostileInputTests
         var random = new Random(1234);
         for (int round = 0; round < 50; round++)
         {
-            using Socket socket = RawConnect(server);
+            using RawPeer socket = RawPeer.Connect(server);
             socket.Send(HandshakeFrame());
             var payload = new byte[random.Next(0, 256)];
             random.NextBytes(payload);
@@ -244,8 +211,8 @@ public sealed class HostileInputTests
                 frame[random.Next(frame.Length)] ^= (byte)random.Next(1, 256);
             }
             socket.Send(frame);
-            socket.Shutdown(SocketShutdown.Send);
-            ReadUntilClosed(socket);
+            socket.ShutdownSend();
+            socket.ReadUntilClosed();
         }
         Assert.Equal(5, bystander.Add(2, 3));
         Eventually.True(() => server.Server.ConnectionCount == 1, "every hostile connection closed");
