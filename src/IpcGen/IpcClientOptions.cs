@@ -35,6 +35,9 @@ public sealed class IpcClientOptions
     /// </summary>
     public MessagePackSerializerOptions? SerializerOptions { get; set; }
 
+    /// <summary>How this side waits for data on <see cref="IpcTransport.SharedMemory"/>. Default <see cref="IpcWaitStrategy.Adaptive"/>.</summary>
+    public IpcWaitStrategy WaitStrategy { get; set; } = IpcWaitStrategy.Adaptive;
+
     /// <summary>Where the client logs connection events. Default: nowhere.</summary>
     public ILogger? Logger { get; set; }
 }

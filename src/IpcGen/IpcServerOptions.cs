@@ -36,6 +36,15 @@ public sealed class IpcServerOptions
     /// <summary>MessagePack options for arguments and results; see <see cref="IpcClientOptions.SerializerOptions"/>.</summary>
     public MessagePackSerializerOptions? SerializerOptions { get; set; }
 
+    /// <summary>How this side waits for data on <see cref="IpcTransport.SharedMemory"/>. Default <see cref="IpcWaitStrategy.Adaptive"/>.</summary>
+    public IpcWaitStrategy WaitStrategy { get; set; } = IpcWaitStrategy.Adaptive;
+
+    /// <summary>
+    /// Bytes in each of a shared-memory connection's two rings: a power of two from 4 KiB to 64 MiB.
+    /// Default 256 KiB. Messages larger than the ring stream through it in pieces.
+    /// </summary>
+    public int SharedMemoryRingSize { get; set; } = 256 * 1024;
+
     /// <summary>Where the server logs connections, refusals and closed connections with their reasons.</summary>
     public ILogger? Logger { get; set; }
 }

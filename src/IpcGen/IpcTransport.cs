@@ -10,6 +10,13 @@ public enum IpcTransport
     UnixSocket = 1,
 
     /// <summary>
+    /// Two single-producer/single-consumer byte rings per connection in a sealed <c>memfd</c> segment,
+    /// handed over a Unix-socket control channel with <c>SCM_RIGHTS</c>. The fastest transport; nothing
+    /// is named in <c>/dev/shm</c>, so nothing is left after a crash.
+    /// </summary>
+    SharedMemory = 2,
+
+    /// <summary>
     /// Named FIFOs in the runtime directory: a well-known connect FIFO and a request/response FIFO pair per
     /// client. End of file or <c>EPIPE</c> means the peer is gone.
     /// </summary>

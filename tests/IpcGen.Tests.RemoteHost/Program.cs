@@ -47,9 +47,9 @@ switch (mode)
     }
     case "allocations":
     {
-        string result = IpcGen.Tests.Contracts.AllocationProbe.Run(endpoint, transport, int.Parse(args[3]));
         Console.WriteLine($"READY {Environment.ProcessId}");
-        Console.WriteLine(result);
+        Console.Out.Flush();
+        Console.WriteLine(IpcGen.Tests.Contracts.AllocationProbe.Run(endpoint, transport, int.Parse(args[3])));
         return 0;
     }
     case "shared-memory":

@@ -152,7 +152,8 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
                     throw ThrowHelper.Protocol($"expected a handshake answer, got a {header.Kind} frame");
             }
         }
-        catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode == System.Net.Sockets.SocketError.TimedOut || ex.SocketErrorCode == System.Net.Sockets.SocketError.WouldBlock)
+        catch (Exception ex) when (ex is TimeoutException
+                                   || ex is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TimedOut or System.Net.Sockets.SocketError.WouldBlock })
         {
             throw new IpcTimeoutException($"The server at '{endpoint}' did not answer the handshake in time.", ex);
         }

@@ -137,7 +137,8 @@ internal sealed class IpcServerConnection
             }
             client = Protocol.Handshake.Read(payload);
         }
-        catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode is System.Net.Sockets.SocketError.TimedOut or System.Net.Sockets.SocketError.WouldBlock)
+        catch (Exception ex) when (ex is TimeoutException
+                                   || ex is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TimedOut or System.Net.Sockets.SocketError.WouldBlock })
         {
             throw ThrowHelper.Protocol($"no handshake within {options.HandshakeTimeout.TotalSeconds:0.###} s");
         }

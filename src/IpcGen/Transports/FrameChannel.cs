@@ -44,7 +44,10 @@ internal abstract class FrameChannel : IDisposable
     /// <summary>Makes a blocked <see cref="TryReceive"/> return and later sends fail.</summary>
     public abstract void Shutdown();
 
-    /// <summary>Bounds how long a receive may block (handshake only); infinite when null.</summary>
+    /// <summary>
+    /// Bounds how long a receive may block (handshake only); infinite when null. A receive that runs
+    /// out of time throws <see cref="TimeoutException"/> (or a timed-out <c>SocketException</c>).
+    /// </summary>
     public abstract void SetReceiveTimeout(TimeSpan? timeout);
 
     protected abstract void SendCore(ReadOnlySpan<byte> frame);

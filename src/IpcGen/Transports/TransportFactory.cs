@@ -12,6 +12,7 @@ internal static class TransportFactory
     public static ConnectionListener Listen(IpcTransport transport, string endpoint, IpcServerOptions options) => transport switch
     {
         IpcTransport.UnixSocket => UnixSocketListener.Bind(endpoint),
+        IpcTransport.SharedMemory => SharedMemory.SharedMemoryListener.Bind(endpoint, options),
         IpcTransport.Pipe => Pipe.FifoListener.Bind(endpoint),
         _ => throw new ArgumentOutOfRangeException(nameof(transport), transport, "Unknown transport."),
     };
@@ -19,6 +20,7 @@ internal static class TransportFactory
     public static ValueTask<FrameChannel> ConnectAsync(IpcTransport transport, string endpoint, IpcClientOptions options, CancellationToken cancellationToken) => transport switch
     {
         IpcTransport.UnixSocket => UnixSocketConnector.ConnectAsync(endpoint, options.ConnectTimeout, cancellationToken),
+        IpcTransport.SharedMemory => SharedMemory.SharedMemoryConnector.ConnectAsync(endpoint, options, cancellationToken),
         IpcTransport.Pipe => Pipe.FifoConnector.ConnectAsync(endpoint, options.ConnectTimeout, cancellationToken),
         _ => throw new ArgumentOutOfRangeException(nameof(transport), transport, "Unknown transport."),
     };

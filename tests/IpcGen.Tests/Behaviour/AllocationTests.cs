@@ -50,7 +50,7 @@ public sealed class AllocationTests
     [MemberData(nameof(TestTransports.All), MemberType = typeof(TestTransports))]
     public void Calls_allocate_nothing_anywhere_in_a_process_serving_and_calling(IpcTransport transport)
     {
-        const int ProcessCalls = 50_000;
+        const int ProcessCalls = 20_000;
         using RemoteHost host = RemoteHost.Start("allocations", TestEnvironment.NewEndpoint(), transport, ProcessCalls.ToString());
         string line = host.ReadLine(TimeSpan.FromMinutes(2));
         Dictionary<string, long> counts = line.Split(' ').Select(part => part.Split('=')).ToDictionary(kv => kv[0], kv => long.Parse(kv[1]));

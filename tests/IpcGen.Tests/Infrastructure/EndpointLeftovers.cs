@@ -16,6 +16,11 @@ public static class EndpointLeftovers
                 objects.Add((fifo, File.Exists(fifo)));
                 objects.Add((IpcGen.Transports.Pipe.FifoNames.Lock(fifo), File.Exists(IpcGen.Transports.Pipe.FifoNames.Lock(fifo))));
                 break;
+            case IpcTransport.SharedMemory:
+                string control = IpcGen.Transports.EndpointPath.Resolve(endpoint, ".shm.sock", createDirectory: false);
+                objects.Add((control, File.Exists(control)));
+                objects.Add((control[..^".sock".Length] + ".lock", File.Exists(control[..^".sock".Length] + ".lock")));
+                break;
             default:
                 objects.AddRange(TestEnvironment.EndpointFiles(endpoint).Select(path => (path, File.Exists(path))));
                 break;

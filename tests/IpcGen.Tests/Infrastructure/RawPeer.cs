@@ -20,6 +20,7 @@ public abstract class RawPeer : IDisposable
 
     public static RawPeer Connect(InProcessServer server) => server.Transport switch
     {
+        IpcTransport.SharedMemory => new ChannelPeer(TransportFactory.ConnectAsync(IpcTransport.SharedMemory, server.Endpoint, new IpcClientOptions(), CancellationToken.None).AsTask().GetAwaiter().GetResult()),
         IpcTransport.Pipe => new ChannelPeer(IpcGen.Transports.Pipe.FifoConnector.ConnectAsync(server.Endpoint, TimeSpan.FromSeconds(10), CancellationToken.None).AsTask().GetAwaiter().GetResult()),
         _ => new SocketPeer(server.Server.Endpoint), // the Unix socket, or a transport's Unix control socket
     };

@@ -7,8 +7,12 @@ namespace IpcGen.Transports.UnixSocket;
 internal static class UnixSocketConnector
 {
     public static async ValueTask<FrameChannel> ConnectAsync(string endpoint, TimeSpan timeout, CancellationToken cancellationToken)
+        => new UnixSocketChannel(await ConnectSocketAsync(endpoint, ".sock", timeout, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Connects a blocking <c>AF_UNIX</c> stream socket to <c>&lt;endpoint&gt;&lt;suffix&gt;</c>.</summary>
+    public static async ValueTask<Socket> ConnectSocketAsync(string endpoint, string suffix, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        string path = EndpointPath.Resolve(endpoint, ".sock", createDirectory: false);
+        string path = EndpointPath.Resolve(endpoint, suffix, createDirectory: false);
         var stopwatch = Stopwatch.StartNew();
         int delayMs = 5;
         while (true)
@@ -21,7 +25,7 @@ internal static class UnixSocketConnector
                 // would switch the socket to non-blocking mode, and the runtime then emulates every
                 // blocking receive with a heap-allocated operation: ~180 bytes a call.)
                 socket.Connect(new UnixDomainSocketEndPoint(path));
-                return new UnixSocketChannel(socket);
+                return socket;
             }
             catch (SocketException ex) when (ex.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.ConnectionRefused
                                                  or SocketError.TryAgain or SocketError.WouldBlock

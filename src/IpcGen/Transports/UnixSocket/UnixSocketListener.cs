@@ -26,9 +26,11 @@ internal sealed class UnixSocketListener : ConnectionListener
 
     public override string Endpoint => _socketPath;
 
-    public static UnixSocketListener Bind(string endpoint)
+    /// <param name="endpoint">A name in the runtime directory or an absolute path.</param>
+    /// <param name="suffix">Appended to a name: <c>.sock</c>, or <c>.shm.sock</c> for the shared-memory control socket.</param>
+    public static UnixSocketListener Bind(string endpoint, string suffix = ".sock")
     {
-        string socketPath = EndpointPath.Resolve(endpoint, ".sock", createDirectory: true);
+        string socketPath = EndpointPath.Resolve(endpoint, suffix, createDirectory: true);
         string lockPath = socketPath.EndsWith(".sock", StringComparison.Ordinal)
             ? socketPath.Substring(0, socketPath.Length - 5) + ".lock"
             : socketPath + ".lock";
@@ -82,6 +84,24 @@ internal sealed class UnixSocketListener : ConnectionListener
 
     public override FrameChannel? Accept()
     {
+        while (AcceptSocket() is { } client)
+        {
+            try
+            {
+                return new UnixSocketChannel(client);
+            }
+            catch (Exception ex) when (ex is SocketException or IpcException)
+            {
+                // The client vanished between connect and accept; wait for the next one.
+                client.Dispose();
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Blocks until a client connects; null once the listener is disposed.</summary>
+    public Socket? AcceptSocket()
+    {
         while (true)
         {
             Socket client;
@@ -101,15 +121,7 @@ internal sealed class UnixSocketListener : ConnectionListener
             {
                 continue;
             }
-            try
-            {
-                return new UnixSocketChannel(client);
-            }
-            catch (Exception ex) when (ex is SocketException or IpcException)
-            {
-                // The client vanished between connect and accept; wait for the next one.
-                client.Dispose();
-            }
+            return client;
         }
     }
 

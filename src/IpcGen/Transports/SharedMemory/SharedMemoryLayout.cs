@@ -1,0 +1,92 @@
+using System.Buffers.Binary;
+using System.Numerics;
+
+namespace IpcGen.Transports.SharedMemory;
+
+/// <summary>
+/// The segment one shared-memory connection lives in (docs/transports.md, "SharedMemory"), little-endian:
+/// <code>
+/// 0      header, one page:  u32 magic "IPGS" | u16 version | u16 reserved | u32 ringCapacity |
+///                           u32 reserved | u64 segmentSize | u64 ring0Offset | u64 ring1Offset
+/// 4096   ring 0 (client → server)
+/// 4096 + RingBlock        ring 1 (server → client)
+/// </code>
+/// Each ring: four 128-byte lines (producer position; consumer position; data futex word + consumer
+/// sleeping flag; space futex word + producer sleeping flag), then <c>ringCapacity</c> data bytes.
+/// Each side writes only its own lines; positions only grow; everything read from the other side is
+/// validated before use.
+/// </summary>
+internal static class SharedMemoryLayout
+{
+    public const uint Magic = 0x53475049; // "IPGS" in little-endian byte order
+    public const ushort Version = 1;
+    public const int HeaderSize = 4096;
+    public const int Line = 128;
+    public const int RingControlSize = 4 * Line;
+    public const int MinRingCapacity = 4096;
+    public const int MaxRingCapacity = 64 * 1024 * 1024;
+
+    public const int ProducerPositionOffset = 0;
+    public const int ConsumerPositionOffset = Line;
+    public const int DataSignalOffset = 2 * Line;
+    public const int ConsumerSleepingOffset = 2 * Line + 4;
+    public const int SpaceSignalOffset = 3 * Line;
+    public const int ProducerSleepingOffset = 3 * Line + 4;
+
+    public static long RingBlock(int capacity) => RingControlSize + (long)capacity;
+
+    public static long SegmentSize(int capacity) => HeaderSize + 2 * RingBlock(capacity);
+
+    public static long RingOffset(int capacity, int ring) => HeaderSize + ring * RingBlock(capacity);
+
+    public static void ValidateCapacity(int capacity)
+    {
+        if (capacity < MinRingCapacity || capacity > MaxRingCapacity || !BitOperations.IsPow2(capacity))
+        {
+            throw new ArgumentOutOfRangeException(nameof(IpcServerOptions.SharedMemoryRingSize), capacity,
+                $"The shared-memory ring size must be a power of two from {MinRingCapacity} to {MaxRingCapacity} bytes.");
+        }
+    }
+
+    public static void WriteHeader(Span<byte> header, int capacity)
+    {
+        header.Slice(0, 40).Clear();
+        BinaryPrimitives.WriteUInt32LittleEndian(header, Magic);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.Slice(4), Version);
+        BinaryPrimitives.WriteInt32LittleEndian(header.Slice(8), capacity);
+        BinaryPrimitives.WriteInt64LittleEndian(header.Slice(16), SegmentSize(capacity));
+        BinaryPrimitives.WriteInt64LittleEndian(header.Slice(24), RingOffset(capacity, 0));
+        BinaryPrimitives.WriteInt64LittleEndian(header.Slice(32), RingOffset(capacity, 1));
+    }
+
+    /// <summary>
+    /// Reads the header once (from a private copy) and checks it against the layout this side computes
+    /// and the segment's real size. Returns the ring capacity.
+    /// </summary>
+    public static int ReadHeader(ReadOnlySpan<byte> header, long actualSize)
+    {
+        uint magic = BinaryPrimitives.ReadUInt32LittleEndian(header);
+        ushort version = BinaryPrimitives.ReadUInt16LittleEndian(header.Slice(4));
+        int capacity = BinaryPrimitives.ReadInt32LittleEndian(header.Slice(8));
+        long size = BinaryPrimitives.ReadInt64LittleEndian(header.Slice(16));
+        long ring0 = BinaryPrimitives.ReadInt64LittleEndian(header.Slice(24));
+        long ring1 = BinaryPrimitives.ReadInt64LittleEndian(header.Slice(32));
+        if (magic != Magic)
+        {
+            throw new IpcProtocolException($"shared-memory segment magic 0x{magic:X8} is not 'IPGS'");
+        }
+        if (version != Version)
+        {
+            throw new IpcProtocolException($"shared-memory segment version {version} is not supported (this side speaks {Version})");
+        }
+        if (capacity < MinRingCapacity || capacity > MaxRingCapacity || !BitOperations.IsPow2(capacity))
+        {
+            throw new IpcProtocolException($"shared-memory ring capacity {capacity} is not a power of two in range");
+        }
+        if (size != SegmentSize(capacity) || size != actualSize || ring0 != RingOffset(capacity, 0) || ring1 != RingOffset(capacity, 1))
+        {
+            throw new IpcProtocolException("shared-memory segment header does not match its layout or its size");
+        }
+        return capacity;
+    }
+}
