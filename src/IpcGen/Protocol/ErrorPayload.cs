@@ -11,11 +11,13 @@ internal static class ErrorPayload
 {
     public const int MaxStringBytes = 64 * 1024;
 
-    public static void Write(FrameWriter writer, Exception exception, bool includeStackTrace)
+    /// <summary>Writes the exception; each string is cut to a third of <paramref name="maxPayload"/>, the most the peer accepts.</summary>
+    public static void Write(FrameWriter writer, Exception exception, bool includeStackTrace, int maxPayload)
     {
-        WriteString(writer, exception.GetType().FullName ?? exception.GetType().Name);
-        WriteString(writer, exception.Message);
-        WriteString(writer, includeStackTrace ? exception.StackTrace ?? string.Empty : string.Empty);
+        int limit = Math.Clamp((maxPayload - 12) / 3, 0, MaxStringBytes);
+        WriteString(writer, exception.GetType().FullName ?? exception.GetType().Name, limit);
+        WriteString(writer, exception.Message, limit);
+        WriteString(writer, includeStackTrace ? exception.StackTrace ?? string.Empty : string.Empty, limit);
     }
 
     public static IpcRemoteException Read(ReadOnlySpan<byte> payload)
@@ -30,12 +32,18 @@ internal static class ErrorPayload
         return new IpcRemoteException(type, message, stack.Length == 0 ? null : stack);
     }
 
-    private static void WriteString(FrameWriter writer, string value)
+    private static void WriteString(FrameWriter writer, string value, int limit)
     {
-        // Truncate by characters until the UTF-8 form fits: a huge message must not make the frame illegal.
-        if (Encoding.UTF8.GetByteCount(value) > MaxStringBytes)
+        // Cut a long string so the frame stays within what the peer accepts: a UTF-16 char is at most
+        // 3 UTF-8 bytes (a surrogate pair, 2 chars, is 4), so limit / 3 chars always fit.
+        if (Encoding.UTF8.GetByteCount(value) > limit)
         {
-            value = value.Substring(0, MaxStringBytes / 4);
+            int keep = limit / 3;
+            if (keep > 0 && char.IsHighSurrogate(value[keep - 1]))
+            {
+                keep--;
+            }
+            value = value.Substring(0, keep);
         }
         int byteCount = Encoding.UTF8.GetByteCount(value);
         Span<byte> span = writer.GetSpan(4 + byteCount);

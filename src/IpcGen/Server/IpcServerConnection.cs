@@ -269,8 +269,8 @@ internal sealed class IpcServerConnection
             }
             if (failure is not null)
             {
-                call.Response.Reset(FrameKind.Error, call.MethodId, call.CallId, int.MaxValue);
-                ErrorPayload.Write(call.Response, failure, _server.Options.IncludeExceptionStackTrace);
+                call.Response.Reset(FrameKind.Error, call.MethodId, call.CallId, _maxOutbound);
+                ErrorPayload.Write(call.Response, failure, _server.Options.IncludeExceptionStackTrace, _maxOutbound);
             }
             try
             {

@@ -55,6 +55,17 @@ public sealed class PayloadTests
     }
 
     [Fact]
+    public void An_error_payload_fits_the_size_the_peer_accepts()
+    {
+        var writer = new FrameWriter();
+        writer.Reset(FrameKind.Error, 0, 0, 1024);
+        ErrorPayload.Write(writer, new InvalidOperationException(new string('é', 100_000)), includeStackTrace: true, maxPayload: 1024);
+        Assert.True(writer.PayloadLength <= 1024, $"{writer.PayloadLength} bytes");
+        IpcRemoteException ex = ErrorPayload.Read(writer.Complete().Slice(FrameHeader.Size));
+        Assert.StartsWith("ééé", ex.RemoteMessage);
+    }
+
+    [Fact]
     public void Writing_past_the_maximum_message_size_throws_before_sending()
     {
         var writer = new FrameWriter();
@@ -89,7 +100,7 @@ public sealed class PayloadTests
     {
         var writer = new FrameWriter();
         writer.Reset(FrameKind.Error, 0, 0, int.MaxValue);
-        ErrorPayload.Write(writer, new InvalidOperationException("nope"), includeStackTrace: false);
+        ErrorPayload.Write(writer, new InvalidOperationException("nope"), includeStackTrace: false, maxPayload: 1 << 20);
         byte[] payload = writer.Complete().Slice(FrameHeader.Size).ToArray();
 
         IpcRemoteException ex = ErrorPayload.Read(payload);

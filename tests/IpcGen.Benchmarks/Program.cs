@@ -1,0 +1,31 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using IpcGen.Benchmarks;
+
+// dotnet run -c Release --project tests/IpcGen.Benchmarks -- --percentiles [--floor /tmp/ipc_floor] [--calls N]
+//     per-call p50/p99 of every transport, next to the C floor measured in the same run
+// dotnet run -c Release --project tests/IpcGen.Benchmarks -- --short --filter '*'
+//     the BenchmarkDotNet suite (round trips, payload sizes, one-way throughput, allocations), short jobs
+// dotnet run -c Release --project tests/IpcGen.Benchmarks -- --filter '*'
+//     the same with BenchmarkDotNet's default (long, precise) jobs
+if (args.Contains("--percentiles"))
+{
+    int calls = ArgValue("--calls") is { } n ? int.Parse(n) : 100_000;
+    Percentiles.Run(calls, ArgValue("--floor"));
+    return;
+}
+
+IConfig config = DefaultConfig.Instance;
+if (args.Contains("--short"))
+{
+    config = config.AddJob(Job.ShortRun.WithWarmupCount(2).WithIterationCount(5));
+    args = args.Where(a => a != "--short").ToArray();
+}
+BenchmarkSwitcher.FromAssembly(typeof(IBench).Assembly).Run(args, config);
+
+string? ArgValue(string name)
+{
+    int index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+}
