@@ -105,6 +105,19 @@ namespace IpcGen.Generators
                     /// <returns>The running server; dispose it to stop serving and remove its endpoint.</returns>
                     public static global::IpcGen.IpcServer Serve({{serviceType}} service, global::IpcGen.IpcServerOptions? options = null)
                         => global::IpcGen.IpcServer.Start(new IpcDispatcher(service), {{transport}}, options);
+
+                    /// <summary>Starts a worker child process that serves this contract over inherited pipes, and returns a proxy to it.</summary>
+                    /// <param name="path">The worker executable, searched in PATH; its Main calls <c>ServeWorker</c>.</param>
+                    /// <param name="arguments">The worker's command-line arguments.</param>
+                    /// <returns>The connected proxy; dispose it to close the pipes, which ends the worker.</returns>
+                    public {{@new}}static IpcProxy SpawnWorker(string path, params string[] arguments)
+                        => new IpcProxy(global::IpcGen.IpcWorker.Spawn(IpcContractName, IpcContractFingerprint, path, arguments, null));
+
+                    /// <summary>In a process started by <c>SpawnWorker</c>: serves this contract to the parent until the parent disconnects or exits.</summary>
+                    /// <param name="service">The implementation that handles the calls.</param>
+                    /// <param name="options">Limits and authorization; <see langword="null"/> for the defaults.</param>
+                    public static void ServeWorker({{serviceType}} service, global::IpcGen.IpcServerOptions? options = null)
+                        => global::IpcGen.IpcWorker.Serve(new IpcDispatcher(service), options);
                     """);
             }
 

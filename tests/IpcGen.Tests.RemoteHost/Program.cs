@@ -5,6 +5,8 @@ using IpcGen.Tests.Contracts;
 //   serve <endpoint> <transport>        serve ITestService until stdin closes (the test ended or died)
 //   block-call <endpoint> <transport>   connect, start a call that blocks for a minute, wait to be killed
 //   allocations <endpoint> <transport> <calls>  serve and call in this quiet process, print allocation counts
+//   worker - -                          serve ITestService to the parent that spawned us (SpawnWorker)
+//   spawn-worker - -                    spawn ourselves as a worker, print "WORKER <pid>", wait to be killed
 // Prints "READY <pid>" once it is serving or its call is in flight.
 if (args.Length < 3)
 {
@@ -14,7 +16,7 @@ if (args.Length < 3)
 
 string mode = args[0];
 string endpoint = args[1];
-var transport = Enum.Parse<IpcTransport>(args[2]);
+var transport = args[2] == "-" ? IpcTransport.UnixSocket : Enum.Parse<IpcTransport>(args[2]);
 
 switch (mode)
 {
@@ -54,6 +56,23 @@ switch (mode)
     }
     case "shared-memory":
         return IpcGen.Tests.RemoteHost.SharedMemoryModes.Run(endpoint, args[3..]);
+    case "worker":
+    {
+        ITestService.ServeWorker(new TestService());
+        return 0;
+    }
+    case "spawn-worker":
+    {
+        string self = typeof(TestService).Assembly.Location;
+        using ITestService.IpcProxy worker = ITestService.SpawnWorker("dotnet", self, "worker", "-", "-");
+        Console.WriteLine($"READY {Environment.ProcessId}");
+        Console.WriteLine($"WORKER {worker.ServerProcessId()}");
+        Console.Out.Flush();
+        while (Console.In.ReadLine() is not null)
+        {
+        }
+        return 0;
+    }
     default:
         Console.Error.WriteLine($"unknown mode '{mode}'");
         return 2;

@@ -17,7 +17,7 @@ namespace IpcGen.Generators.Validation
     {
         /// <summary>Names the generator declares on the contract interface itself.</summary>
         public static readonly ImmutableArray<string> ReservedNames = ImmutableArray.Create(
-            "IpcContractName", "IpcContractFingerprint", "Connect", "ConnectAsync", "Serve", "IpcProxy", "IpcDispatcher");
+            "IpcContractName", "IpcContractFingerprint", "Connect", "ConnectAsync", "Serve", "SpawnWorker", "ServeWorker", "IpcProxy", "IpcDispatcher");
 
         public static ImmutableArray<ContractProblem> Validate(
             INamedTypeSymbol contract,

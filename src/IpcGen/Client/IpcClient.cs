@@ -90,6 +90,12 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         long start = Environment.TickCount64;
 
         FrameChannel channel = await TransportFactory.ConnectAsync(transport, endpoint, options, cancellationToken).ConfigureAwait(false);
+        return Open(channel, contractName, contractFingerprint, endpoint, options, start);
+    }
+
+    /// <summary>Completes the handshake over a connected channel (owned from here on) and starts the client.</summary>
+    internal static IpcClient Open(FrameChannel channel, string contractName, ulong contractFingerprint, string endpoint, IpcClientOptions options, long start)
+    {
         try
         {
             TimeSpan remaining = options.ConnectTimeout == Timeout.InfiniteTimeSpan

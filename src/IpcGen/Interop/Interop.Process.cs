@@ -135,3 +135,32 @@ internal static partial class Interop
         }
     }
 }
+
+internal static partial class Interop
+{
+    internal static partial class Process
+    {
+        internal const int WNOHANG = 1;
+        internal const int ECHILD = 10;
+        internal const int F_DUPFD_CLOEXEC = 1030;
+        internal const int F_SETFD = 2;
+        internal const int FD_CLOEXEC = 1;
+
+        [LibraryImport("libc", EntryPoint = "waitpid", SetLastError = true)]
+        internal static unsafe partial int WaitPid(int pid, int* status, int options);
+
+        [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+        internal static partial int Kill(int pid, int signal);
+
+        [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+        internal static partial int Fcntl(int fd, int command, int argument);
+
+        /// <summary>Reaps <paramref name="pid"/> if it has exited; true once it is gone (reaped here or elsewhere).</summary>
+        public static unsafe bool TryReap(int pid)
+        {
+            int status;
+            int result = WaitPid(pid, &status, WNOHANG);
+            return result == pid || (result < 0 && Marshal.GetLastPInvokeError() == ECHILD);
+        }
+    }
+}

@@ -68,7 +68,12 @@ public sealed class IpcServer : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options.Authorization, nameof(options.Authorization));
         string endpoint = options.Endpoint ?? dispatcher.ContractName;
         IpcTransport transport = options.Transport ?? defaultTransport;
-        ConnectionListener listener = TransportFactory.Listen(transport, endpoint, options);
+        return Start(dispatcher, TransportFactory.Listen(transport, endpoint, options), options);
+    }
+
+    /// <summary>Serves on a listener made by the caller (a worker's inherited pipes); options are validated.</summary>
+    internal static IpcServer Start(IIpcDispatcher dispatcher, ConnectionListener listener, IpcServerOptions options)
+    {
         var server = new IpcServer(dispatcher, listener, options);
         server._acceptThread.Start();
         Log.ServerStarted(server.Logger, dispatcher.ContractName, listener.Endpoint);

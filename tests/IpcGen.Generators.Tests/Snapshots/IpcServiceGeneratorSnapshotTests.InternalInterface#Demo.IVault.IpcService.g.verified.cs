@@ -33,6 +33,19 @@ namespace Demo
         public static global::IpcGen.IpcServer Serve(IVault service, global::IpcGen.IpcServerOptions? options = null)
             => global::IpcGen.IpcServer.Start(new IpcDispatcher(service), global::IpcGen.IpcTransport.UnixSocket, options);
 
+        /// <summary>Starts a worker child process that serves this contract over inherited pipes, and returns a proxy to it.</summary>
+        /// <param name="path">The worker executable, searched in PATH; its Main calls <c>ServeWorker</c>.</param>
+        /// <param name="arguments">The worker's command-line arguments.</param>
+        /// <returns>The connected proxy; dispose it to close the pipes, which ends the worker.</returns>
+        public static IpcProxy SpawnWorker(string path, params string[] arguments)
+            => new IpcProxy(global::IpcGen.IpcWorker.Spawn(IpcContractName, IpcContractFingerprint, path, arguments, null));
+
+        /// <summary>In a process started by <c>SpawnWorker</c>: serves this contract to the parent until the parent disconnects or exits.</summary>
+        /// <param name="service">The implementation that handles the calls.</param>
+        /// <param name="options">Limits and authorization; <see langword="null"/> for the defaults.</param>
+        public static void ServeWorker(IVault service, global::IpcGen.IpcServerOptions? options = null)
+            => global::IpcGen.IpcWorker.Serve(new IpcDispatcher(service), options);
+
         /// <summary>The client side of the contract: every call is sent to the connected server.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("IpcGen.Generators", "0.1.0")]
         public sealed class IpcProxy : IVault, global::System.IDisposable, global::System.IAsyncDisposable

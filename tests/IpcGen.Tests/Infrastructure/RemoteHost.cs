@@ -108,6 +108,9 @@ public sealed class RemoteHost : IDisposable
         }
     }
 
+    /// <summary>The remote host's assembly, for tests that start it some other way (as a worker).</summary>
+    public static string HostAssembly => HostPath;
+
     private static string HostPath
     {
         get

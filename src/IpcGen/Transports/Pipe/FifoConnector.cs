@@ -48,7 +48,7 @@ internal static class FifoConnector
             // The server opens our response FIFO for writing and our request FIFO for reading, then writes its
             // accept record; its first bytes name its pid, and the kernel tells us that process's uid/gid.
             int waitMs = timeout == Timeout.InfiniteTimeSpan ? 5000 : (int)Math.Max(1, (timeout - stopwatch.Elapsed).TotalMilliseconds);
-            PeerCredentials server = await Task.Run(() => ReadAccept(responseFd, waitMs, fifoPath), cancellationToken).ConfigureAwait(false);
+            PeerCredentials server = ReadAccept(responseFd, waitMs, fifoPath); // the server answers at once: block, as a socket connect does
 
             int writeOnly = OpenOrThrow(requestPath, Interop.Pipe.O_WRONLY);
             Interop.Pipe.Close(requestFd);
