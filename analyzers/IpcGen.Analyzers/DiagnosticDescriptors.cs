@@ -7,6 +7,9 @@ namespace IpcGen.Analyzers
     internal static class DiagnosticDescriptors
     {
         public const string ContractCategory = "IpcGen.Contract";
+        public const string SharedMemoryCategory = "IpcGen.SharedMemory";
+        public const string ConfigurationCategory = "IpcGen.Configuration";
+        public const string SecurityCategory = "IpcGen.Security";
 
         public static readonly DiagnosticDescriptor InterfaceMustBePartial = Error(
             DiagnosticIds.InterfaceMustBePartial,
@@ -77,6 +80,88 @@ namespace IpcGen.Analyzers
             DiagnosticIds.ReservedMemberName,
             "IPC contract method uses a reserved name",
             "Method '{0}' is named '{1}', which IpcGen generates on every contract (IpcContractName, IpcContractFingerprint, Connect, ConnectAsync, Serve, IpcProxy, IpcDispatcher); rename the method");
+
+        public static readonly DiagnosticDescriptor SharedStructUnsafeField = Rule(
+            DiagnosticIds.SharedStructUnsafeField,
+            SharedMemoryCategory,
+            DiagnosticSeverity.Error,
+            "Shared struct field cannot hold a reference, a pointer or a native-sized integer",
+            "Field '{0}' of shared struct '{1}' has type '{2}', {3}; an address means nothing in another process, so store the data itself (or an offset into the region)");
+
+        public static readonly DiagnosticDescriptor SharedStructLayout = Rule(
+            DiagnosticIds.SharedStructLayout,
+            SharedMemoryCategory,
+            DiagnosticSeverity.Warning,
+            "Shared struct must declare sequential or explicit layout",
+            "Shared struct '{0}' {1}; its layout is a contract between processes, so declare it with [StructLayout(LayoutKind.Sequential)] or [StructLayout(LayoutKind.Explicit)]");
+
+        public static readonly DiagnosticDescriptor UnsynchronizedSharedWrite = Rule(
+            DiagnosticIds.UnsynchronizedSharedWrite,
+            SharedMemoryCategory,
+            DiagnosticSeverity.Warning,
+            "Shared memory is written without the lock or an atomic operation",
+            "'{0}' is in shared memory and is written here without holding the region's lock; another process may read it at any moment, so write it inside 'using (region.Lock())' or with Volatile.Write/Interlocked");
+
+        public static readonly DiagnosticDescriptor NonAtomicSharedUpdate = Rule(
+            DiagnosticIds.NonAtomicSharedUpdate,
+            SharedMemoryCategory,
+            DiagnosticSeverity.Warning,
+            "Read-modify-write of shared memory is not atomic",
+            "'{0}' of '{1}' reads and then writes shared memory in two steps; updates from other processes in between are lost, so use Interlocked (Increment, Decrement, Add, Or, And) or hold the region's lock");
+
+        public static readonly DiagnosticDescriptor MisalignedAtomicField = Rule(
+            DiagnosticIds.MisalignedAtomicField,
+            SharedMemoryCategory,
+            DiagnosticSeverity.Error,
+            "8-byte field used atomically is not 8-byte aligned",
+            "'{0}' is an 8-byte field at offset {1} of '{2}', which is not a multiple of 8 ({3}); atomic operations on it are not guaranteed atomic and may fault, so align it (remove Pack, or use an offset that is a multiple of 8)");
+
+        public static readonly DiagnosticDescriptor TornSharedWrite = Rule(
+            DiagnosticIds.TornSharedWrite,
+            SharedMemoryCategory,
+            DiagnosticSeverity.Warning,
+            "Value wider than 8 bytes is written to shared memory without the lock",
+            "'{0}' is {1} bytes of type '{2}' written to shared memory without holding the region's lock; no CPU writes that many bytes atomically, so a reader in another process can see half old, half new, so write it inside 'using (region.Lock())'");
+
+        public static readonly DiagnosticDescriptor SharedLockNotReleased = Rule(
+            DiagnosticIds.SharedLockNotReleased,
+            SharedMemoryCategory,
+            DiagnosticSeverity.Warning,
+            "Shared lock is acquired without using or try/finally",
+            "The lock taken by '{0}' {1}; an exception would leave it held and every other process waiting, so acquire it in a 'using' statement or declaration, or dispose the guard in a finally block");
+
+        public static readonly DiagnosticDescriptor SharedCountersFalseSharing = Rule(
+            DiagnosticIds.SharedCountersFalseSharing,
+            SharedMemoryCategory,
+            DiagnosticSeverity.Info,
+            "Fields written atomically by different code share a cache line",
+            "'{0}' (offset {1}) and '{2}' (offset {3}) of shared struct '{4}' are written atomically by different code ('{5}' and '{6}') but lie in the same 128-byte block; every write by one side evicts the other's cache line, so put 128 bytes between them",
+            WellKnownDiagnosticTags.CompilationEnd);
+
+        public static readonly DiagnosticDescriptor AbstractNamespaceEndpoint = Rule(
+            DiagnosticIds.AbstractNamespaceEndpoint,
+            ConfigurationCategory,
+            DiagnosticSeverity.Warning,
+            "Endpoint name looks like an abstract-namespace socket",
+            "Endpoint \"{0}\" starts with '{1}', the notation for a Linux abstract-namespace socket; IpcGen does not use that namespace (it has no permissions: any local user could connect or take the name), so the prefix would end up in a file name; use a plain name such as \"{2}\"");
+
+        public static readonly DiagnosticDescriptor AuthorizationAdmitsEveryone = Rule(
+            DiagnosticIds.AuthorizationAdmitsEveryone,
+            SecurityCategory,
+            DiagnosticSeverity.Warning,
+            "Authorization policy admits every user",
+            "This custom authorization policy returns true for every peer, so any local user can call the service; use IpcAuthorizationPolicy.SameUser (the default), AllowUsers or AllowGroups, or check the peer's uid/gid in the predicate");
+
+        private static DiagnosticDescriptor Rule(string id, string category, DiagnosticSeverity severity, string title, string message, params string[] customTags) => new DiagnosticDescriptor(
+            id,
+            title,
+            message,
+            category,
+            severity,
+            isEnabledByDefault: true,
+            description: null,
+            helpLinkUri: HelpLink(id),
+            customTags: customTags);
 
         private static DiagnosticDescriptor Error(string id, string title, string message) => new DiagnosticDescriptor(
             id,

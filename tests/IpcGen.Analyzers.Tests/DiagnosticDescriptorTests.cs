@@ -1,6 +1,7 @@
 using System.Reflection;
 using IpcGen.Generators.Validation;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Xunit;
 
 namespace IpcGen.Analyzers.Tests;
@@ -11,7 +12,7 @@ public sealed class DiagnosticDescriptorTests
     public static TheoryData<string> RuleIds()
     {
         var data = new TheoryData<string>();
-        foreach (DiagnosticDescriptor descriptor in new IpcContractAnalyzer().SupportedDiagnostics)
+        foreach (DiagnosticDescriptor descriptor in AllDescriptors())
         {
             data.Add(descriptor.Id);
         }
@@ -27,10 +28,10 @@ public sealed class DiagnosticDescriptorTests
             .Select(f => (string)f.GetRawConstantValue()!)
             .OrderBy(id => id, StringComparer.Ordinal)
             .ToArray();
-        string[] described = new IpcContractAnalyzer().SupportedDiagnostics.Select(d => d.Id).OrderBy(id => id, StringComparer.Ordinal).ToArray();
+        string[] described = AllDescriptors().Select(d => d.Id).OrderBy(id => id, StringComparer.Ordinal).ToArray();
 
         Assert.Equal(ids, described);
-        Assert.All(ids, id => Assert.Matches("^IPCG0[0-9][0-9]$", id));
+        Assert.All(ids, id => Assert.Matches("^IPCG[0-3][0-9][0-9]$", id));
     }
 
     [Theory]
@@ -69,8 +70,41 @@ public sealed class DiagnosticDescriptorTests
         Assert.Contains($"{id} | {descriptor.Category} | {descriptor.DefaultSeverity} |", releases, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [MemberData(nameof(RuleIds))]
+    public void CategoryMatchesTheIdRange(string id)
+    {
+        string expected = int.Parse(id.AsSpan(4), System.Globalization.CultureInfo.InvariantCulture) switch
+        {
+            < 100 => "IpcGen.Contract",
+            < 200 => "IpcGen.SharedMemory",
+            < 300 => "IpcGen.Configuration",
+            _ => "IpcGen.Security",
+        };
+
+        Assert.Equal(expected, Descriptor(id).Category);
+    }
+
+    [Theory]
+    [MemberData(nameof(RuleIds))]
+    public void RuleIsListedInTheRulesIndex(string id)
+    {
+        string index = File.ReadAllText(Path.Combine(RepositoryRoot(), "analyzers", "docs", "README.md"));
+        DiagnosticDescriptor descriptor = Descriptor(id);
+
+        Assert.Contains($"| [{id}]({id}.md) | {descriptor.DefaultSeverity} | {descriptor.Title} |", index, StringComparison.Ordinal);
+    }
+
     private static DiagnosticDescriptor Descriptor(string id) =>
-        new IpcContractAnalyzer().SupportedDiagnostics.Single(d => d.Id == id);
+        AllDescriptors().Single(d => d.Id == id);
+
+    /// <summary>Every descriptor of every analyzer the assembly exports, each id once.</summary>
+    private static IEnumerable<DiagnosticDescriptor> AllDescriptors() =>
+        typeof(IpcContractAnalyzer).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttribute<DiagnosticAnalyzerAttribute>() is not null)
+            .SelectMany(t => ((DiagnosticAnalyzer)Activator.CreateInstance(t)!).SupportedDiagnostics)
+            .GroupBy(d => d.Id)
+            .Select(g => g.First());
 
     /// <summary>The directory holding IpcGen.sln, found by walking up from the test assembly.</summary>
     private static string RepositoryRoot()

@@ -20,5 +20,21 @@ namespace IpcGen.Generators.Validation
         public const string DuplicateMethodId = "IPCG012";
         public const string UnsupportedMember = "IPCG013";
         public const string ReservedMemberName = "IPCG014";
+
+        // Shared memory safety (analyzers/IpcGen.Analyzers/SharedMemory).
+        public const string SharedStructUnsafeField = "IPCG100";
+        public const string SharedStructLayout = "IPCG101";
+        public const string UnsynchronizedSharedWrite = "IPCG102";
+        public const string NonAtomicSharedUpdate = "IPCG103";
+        public const string MisalignedAtomicField = "IPCG104";
+        public const string TornSharedWrite = "IPCG105";
+        public const string SharedLockNotReleased = "IPCG106";
+        public const string SharedCountersFalseSharing = "IPCG107";
+
+        // Transport and configuration (analyzers/IpcGen.Analyzers/Configuration).
+        public const string AbstractNamespaceEndpoint = "IPCG200";
+
+        // Security and reliability (analyzers/IpcGen.Analyzers/Security).
+        public const string AuthorizationAdmitsEveryone = "IPCG300";
     }
 }

@@ -9,7 +9,7 @@ namespace IpcGen;
 /// <summary>
 /// One <typeparamref name="T"/>, or an array of them, in memory shared between processes. One process
 /// <see cref="Create"/>s the region under a name (a file inside IpcGen's private runtime directory, mode
-/// <c>0600</c>); others <see cref="Open"/> it by that name and see the same bytes. A 64-byte header carries
+/// <c>0600</c>); others <see cref="Open"/> it by that name and see the same bytes. A 128-byte header carries
 /// a magic number, a version, the sizes and a hash of <typeparamref name="T"/>'s layout, so opening a region
 /// made for another layout fails with <see cref="SharedRegionLayoutException"/> instead of reading garbage.
 /// </summary>

@@ -72,7 +72,9 @@ public sealed class SharedRegionTests
     {
         string name = UniqueName();
         string path = Path.Combine(RuntimeDirectory.Ensure(), name + ".region");
-        File.WriteAllBytes(path, new byte[128]);
+        var bytes = new byte[256];
+        bytes[40] = 1; // "ready", so the open reads the magic instead of waiting for a creator
+        File.WriteAllBytes(path, bytes);
         try
         {
             Assert.Throws<SharedRegionLayoutException>(() => SharedRegion<long>.Open(name));
@@ -153,9 +155,9 @@ public sealed class SharedRegionTests
     }
 
     [Fact]
-    public void Header_is_64_bytes_with_the_lock_at_offset_44()
+    public void Header_is_128_bytes_with_the_lock_at_offset_44()
     {
-        Assert.Equal(64, Marshal.SizeOf<SharedRegionHeader>());
+        Assert.Equal(128, Marshal.SizeOf<SharedRegionHeader>());
         Assert.Equal(44, (int)Marshal.OffsetOf<SharedRegionHeader>(nameof(SharedRegionHeader.Lock)));
         Assert.Equal(4, Marshal.SizeOf<SharedMutex>());
     }
