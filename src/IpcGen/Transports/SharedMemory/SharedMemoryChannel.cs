@@ -20,7 +20,8 @@ internal sealed unsafe class SharedMemoryChannel : StreamFrameChannel, Pipe.IRaw
     private readonly Thread _watcher;
     private int _closed;
     private int _activeOperations;
-    private int _disposed;
+    private int _disposeStarted;
+    private int _disposed; // set once no new ring operation may start
 
     public SharedMemoryChannel(Socket control, byte* segment, long segmentSize, int capacity, bool isServer, IpcWaitStrategy strategy)
     {
@@ -118,8 +119,20 @@ internal sealed unsafe class SharedMemoryChannel : StreamFrameChannel, Pipe.IRaw
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
         }
-        _inbound.WakeLocalWaiters();
-        _outbound.WakeLocalWaiters();
+        // Inside Enter/Exit like any ring access: the watcher may get here while Dispose runs, and
+        // Dispose must not unmap the segment under this wake-up.
+        if (Enter())
+        {
+            try
+            {
+                _inbound.WakeLocalWaiters();
+                _outbound.WakeLocalWaiters();
+            }
+            finally
+            {
+                Exit();
+            }
+        }
     }
 
     private void WatchControlSocket()
@@ -151,11 +164,12 @@ internal sealed unsafe class SharedMemoryChannel : StreamFrameChannel, Pipe.IRaw
 
     public override void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (Interlocked.Exchange(ref _disposeStarted, 1) != 0)
         {
             return;
         }
-        Shutdown();
+        Shutdown(); // wakes every thread inside a ring; they return at once
+        Volatile.Write(ref _disposed, 1);
         _handshakeDeadline?.Dispose();
         // Unmap only once no thread is inside a ring: they were all woken by Shutdown and return at once.
         var spinner = new SpinWait();
