@@ -2,31 +2,40 @@ using System.Diagnostics;
 using Calculator;
 using IpcGen;
 
-// One program, two roles: `serve <endpoint>` is the server process; started without arguments it
-// launches that server as a child process, calls it, and stops it again.
-if (args is ["serve", string endpoint])
+// One program, two roles: `serve <endpoint> <transport> <wait>` is the server process; started
+// without it, the program launches that server as a child process, calls it, and stops it again.
+//   dotnet run --project samples/Calculator [-- --transport UnixSocket|SharedMemory|Pipe] [--wait Adaptive|Spin|Blocking]
+if (args is ["serve", string endpoint, string servedTransport, string servedWait])
 {
-    return Serve(endpoint);
+    return Serve(endpoint, Enum.Parse<IpcTransport>(servedTransport), Enum.Parse<IpcWaitStrategy>(servedWait));
 }
-return await RunClientAsync();
+IpcTransport transport = Enum.Parse<IpcTransport>(Option("--transport") ?? nameof(IpcTransport.UnixSocket), ignoreCase: true);
+IpcWaitStrategy wait = Enum.Parse<IpcWaitStrategy>(Option("--wait") ?? nameof(IpcWaitStrategy.Adaptive), ignoreCase: true);
+return await RunClientAsync(transport, wait);
 
-static int Serve(string endpoint)
+string? Option(string name)
 {
-    using IpcServer server = ICalculator.Serve(new CalculatorService(), new IpcServerOptions { Endpoint = endpoint });
+    int index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+}
+
+static int Serve(string endpoint, IpcTransport transport, IpcWaitStrategy wait)
+{
+    using IpcServer server = ICalculator.Serve(new CalculatorService(), new IpcServerOptions { Endpoint = endpoint, Transport = transport, WaitStrategy = wait });
     Console.WriteLine("ready");
     // Serve until the parent closes our stdin: it is done with us, or it died.
     Console.In.ReadToEnd();
     return 0;
 }
 
-static async Task<int> RunClientAsync()
+static async Task<int> RunClientAsync(IpcTransport transport, IpcWaitStrategy wait)
 {
     string endpoint = $"calculator-sample-{Environment.ProcessId}";
-    Process server = await StartServerAsync(endpoint);
+    Process server = await StartServerAsync(endpoint, transport, wait);
     try
     {
-        Console.WriteLine($"Server process {server.Id} is serving '{endpoint}'.");
-        using ICalculator.IpcProxy calculator = ICalculator.Connect(new IpcClientOptions { Endpoint = endpoint });
+        Console.WriteLine($"Server process {server.Id} is serving '{endpoint}' over {transport}" + (transport == IpcTransport.SharedMemory ? $" ({wait})." : "."));
+        using ICalculator.IpcProxy calculator = ICalculator.Connect(new IpcClientOptions { Endpoint = endpoint, Transport = transport, WaitStrategy = wait });
 
         Show("Add(2, 3)", calculator.Add(2, 3));
         Show("DivideAsync(1, 4)", await calculator.DivideAsync(1, 4));
@@ -86,7 +95,7 @@ static void MeasureRoundTrip(ICalculator calculator)
     Console.WriteLine($"Round trip, sync Add, {Calls:N0} calls: p50 {microseconds[Calls / 2]:F1} µs, p99 {microseconds[Calls * 99 / 100]:F1} µs");
 }
 
-static async Task<Process> StartServerAsync(string endpoint)
+static async Task<Process> StartServerAsync(string endpoint, IpcTransport transport, IpcWaitStrategy wait)
 {
     // Re-launch this program: through its apphost, or through `dotnet Calculator.dll` when started that way.
     string self = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot tell which executable this is.");
@@ -97,6 +106,8 @@ static async Task<Process> StartServerAsync(string endpoint)
     }
     start.ArgumentList.Add("serve");
     start.ArgumentList.Add(endpoint);
+    start.ArgumentList.Add(transport.ToString());
+    start.ArgumentList.Add(wait.ToString());
 
     Process server = Process.Start(start)!;
     try
