@@ -79,7 +79,7 @@ namespace IpcGen.Analyzers
         public static readonly DiagnosticDescriptor ReservedMemberName = Error(
             DiagnosticIds.ReservedMemberName,
             "IPC contract method uses a reserved name",
-            "Method '{0}' is named '{1}', which IpcGen generates on every contract (IpcContractName, IpcContractFingerprint, Connect, ConnectAsync, Serve, IpcProxy, IpcDispatcher); rename the method");
+            "Method '{0}' is named '{1}', which IpcGen generates on every contract (IpcContractName, IpcContractFingerprint, Connect, ConnectAsync, Serve, SpawnWorker, ServeWorker, IpcProxy, IpcDispatcher); rename the method");
 
         public static readonly DiagnosticDescriptor SharedStructUnsafeField = Rule(
             DiagnosticIds.SharedStructUnsafeField,
