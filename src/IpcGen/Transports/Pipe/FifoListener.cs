@@ -157,39 +157,38 @@ internal sealed unsafe class FifoListener : ConnectionListener
            && (stat.st_mode & FilePermissions.S_IFMT) == FilePermissions.S_IFIFO
            && stat.st_uid == uid;
 
-    /// <summary>The next well-formed connect record; false when none is ready yet or one was malformed.</summary>
+    /// <summary>
+    /// The next well-formed connect record; false when none is ready yet. Records are found by their
+    /// magic and check word, not by position: a writer's garbage of any length is skipped byte by byte
+    /// without throwing away the honest records that arrived in the same read. A record cut in two by
+    /// a full buffer is kept for the next read.
+    /// </summary>
     private bool NextRecord(out int pid, out uint sequence)
     {
-        pid = 0;
-        sequence = 0;
-        if (_pendingEnd - _pendingStart < FifoNames.RecordSize)
+        if (FifoNames.FindConnect(_pending.AsSpan(0, _pendingEnd), ref _pendingStart, out pid, out sequence))
         {
-            _pendingStart = _pendingEnd = 0;
-            fixed (byte* buffer = _pending)
+            return true;
+        }
+        int tail = _pendingEnd - _pendingStart;
+        _pending.AsSpan(_pendingStart, tail).CopyTo(_pending);
+        _pendingStart = 0;
+        _pendingEnd = tail;
+        fixed (byte* buffer = _pending)
+        {
+            nint read = Interop.Pipe.Read(_connectFd, buffer + _pendingEnd, (nuint)(_pending.Length - _pendingEnd));
+            if (read < 0)
             {
-                nint read = Interop.Pipe.Read(_connectFd, buffer, (nuint)_pending.Length);
-                if (read < 0)
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno is not (Interop.Pipe.EAGAIN or Interop.Pipe.EINTR))
                 {
-                    int errno = Marshal.GetLastPInvokeError();
-                    if (errno is not (Interop.Pipe.EAGAIN or Interop.Pipe.EINTR))
-                    {
-                        throw Interop.LastError("read", _fifoPath);
-                    }
-                    WaitReadable();
-                    return false;
+                    throw Interop.LastError("read", _fifoPath);
                 }
-                _pendingEnd = (int)read;
-            }
-            if (_pendingEnd % FifoNames.RecordSize != 0)
-            {
-                // Someone wrote a partial record: the rest of what was read cannot be trusted to be aligned.
-                _pendingEnd = 0;
+                WaitReadable();
                 return false;
             }
+            _pendingEnd += (int)read;
         }
-        bool valid = FifoNames.TryReadConnect(_pending.AsSpan(_pendingStart, FifoNames.RecordSize), out pid, out sequence);
-        _pendingStart += FifoNames.RecordSize;
-        return valid;
+        return FifoNames.FindConnect(_pending.AsSpan(0, _pendingEnd), ref _pendingStart, out pid, out sequence);
     }
 
     private void WaitReadable()

@@ -54,4 +54,25 @@ internal static class FifoNames
         pid = BinaryPrimitives.ReadInt32LittleEndian(record.Slice(4));
         return BinaryPrimitives.ReadUInt32LittleEndian(record) == AcceptMagic && pid > 0 && BinaryPrimitives.ReadUInt64LittleEndian(record.Slice(8)) == 0;
     }
+
+    /// <summary>
+    /// Scans <paramref name="buffer"/> from <paramref name="start"/> for the next valid connect record,
+    /// skipping bytes that do not begin one. On success <paramref name="start"/> is past the record; on
+    /// failure it is where fewer than a record's bytes remain.
+    /// </summary>
+    public static bool FindConnect(ReadOnlySpan<byte> buffer, ref int start, out int pid, out uint sequence)
+    {
+        while (buffer.Length - start >= RecordSize)
+        {
+            if (TryReadConnect(buffer.Slice(start, RecordSize), out pid, out sequence))
+            {
+                start += RecordSize;
+                return true;
+            }
+            start++;
+        }
+        pid = 0;
+        sequence = 0;
+        return false;
+    }
 }

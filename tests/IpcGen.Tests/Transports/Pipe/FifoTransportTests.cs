@@ -82,4 +82,27 @@ public sealed class FifoTransportTests
         Eventually.True(() => server.Server.ConnectionCount == 0, "the server dropped the dead client");
         Assert.Empty(EndpointLeftovers.ClientObjects(server.Endpoint, IpcTransport.Pipe));
     }
+
+    [Fact]
+    public void Connect_records_are_found_among_garbage_in_the_same_read()
+    {
+        // What the connect FIFO holds when a writer's garbage and honest clients' records arrive
+        // before the server reads: every honest record must still be found.
+        var buffer = new List<byte>();
+        buffer.AddRange(new byte[] { 1, 2, 3, 4, 5, 6, 7 });
+        var record = new byte[FifoNames.RecordSize];
+        FifoNames.WriteConnect(record, 4242, 7);
+        buffer.AddRange(record);
+        buffer.AddRange(new byte[] { 0x50, 0x49, 0x43 }); // the start of a magic, then nothing
+        FifoNames.WriteConnect(record, 4343, 8);
+        buffer.AddRange(record);
+
+        int start = 0;
+        Assert.True(FifoNames.FindConnect(buffer.ToArray(), ref start, out int pid, out uint sequence));
+        Assert.Equal((4242, 7u), (pid, sequence));
+        Assert.True(FifoNames.FindConnect(buffer.ToArray(), ref start, out pid, out sequence));
+        Assert.Equal((4343, 8u), (pid, sequence));
+        Assert.False(FifoNames.FindConnect(buffer.ToArray(), ref start, out _, out _));
+        Assert.Equal(buffer.Count, start);
+    }
 }
