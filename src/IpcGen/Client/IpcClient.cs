@@ -158,8 +158,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
                     throw ThrowHelper.Protocol($"expected a handshake answer, got a {header.Kind} frame");
             }
         }
-        catch (Exception ex) when (ex is TimeoutException
-                                   || ex is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TimedOut or System.Net.Sockets.SocketError.WouldBlock })
+        catch (TimeoutException ex)
         {
             throw new IpcTimeoutException($"The server at '{endpoint}' did not answer the handshake in time.", ex);
         }
@@ -341,11 +340,9 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
 
     private void SendControl(FrameKind kind, uint callId)
     {
-        Span<byte> frame = stackalloc byte[FrameHeader.Size];
-        new FrameHeader(0, kind, 0, 0, callId).Write(frame);
         try
         {
-            _channel.Send(frame);
+            _channel.SendControl(kind, callId);
         }
         catch (IpcDisconnectedException)
         {

@@ -12,6 +12,7 @@ internal static partial class Interop
         private const int SCM_RIGHTS = 1;
         private const int MSG_CMSG_CLOEXEC = 0x40000000;
         private const int EINTR = 4;
+        private const int EAGAIN = 11;
 
         [StructLayout(LayoutKind.Sequential)]
         private struct IoVec
@@ -100,6 +101,10 @@ internal static partial class Interop
                 while (received < 0 && Marshal.GetLastPInvokeError() == EINTR);
                 if (received < 0)
                 {
+                    if (Marshal.GetLastPInvokeError() == EAGAIN)
+                    {
+                        throw new TimeoutException("no descriptor within the receive timeout (SO_RCVTIMEO)");
+                    }
                     throw LastError("recvmsg(SCM_RIGHTS)");
                 }
                 ulong length = *(ulong*)control;

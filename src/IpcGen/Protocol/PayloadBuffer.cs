@@ -15,10 +15,6 @@ internal sealed class PayloadBuffer
     private int _length;
     private int _position;
 
-    public int Remaining => _length - _position;
-
-    public ReadOnlySpan<byte> Span => new(_buffer, 0, _length);
-
     public void Set(ReadOnlySpan<byte> payload)
     {
         if (_buffer.Length < payload.Length)

@@ -13,7 +13,4 @@ internal static class ThrowHelper
 
     [DoesNotReturn]
     public static void ThrowTooLarge(long size, int max) => throw new IpcMessageTooLargeException(size, max);
-
-    [DoesNotReturn]
-    public static void ThrowObjectDisposed(string name) => throw new ObjectDisposedException(name);
 }

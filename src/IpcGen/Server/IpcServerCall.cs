@@ -74,7 +74,7 @@ public sealed class IpcServerCall
         _ = _cancellation?.CancelAsync();
     }
 
-    /// <summary>Prepares the call for reuse; false if it cannot be reused.</summary>
+    /// <summary>Prepares the call for reuse; a cancellation source that fired is replaced, not reset.</summary>
     internal void Reset()
     {
         if (_cancellation is not null && !_cancellation.TryReset())

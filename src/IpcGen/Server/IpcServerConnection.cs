@@ -83,7 +83,7 @@ internal sealed class IpcServerConnection
                         call?.Cancel();
                         break;
                     case FrameKind.Ping:
-                        SendControl(FrameKind.Pong, header.CallId);
+                        _channel.SendControl(FrameKind.Pong, header.CallId);
                         break;
                     case FrameKind.Pong:
                         break;
@@ -137,8 +137,7 @@ internal sealed class IpcServerConnection
             }
             client = Protocol.Handshake.Read(payload);
         }
-        catch (Exception ex) when (ex is TimeoutException
-                                   || ex is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TimedOut or System.Net.Sockets.SocketError.WouldBlock })
+        catch (TimeoutException)
         {
             throw ThrowHelper.Protocol($"no handshake within {options.HandshakeTimeout.TotalSeconds:0.###} s");
         }
@@ -311,13 +310,6 @@ internal sealed class IpcServerConnection
             }
         }
         call.Release();
-    }
-
-    private void SendControl(FrameKind kind, uint callId)
-    {
-        Span<byte> frame = stackalloc byte[FrameHeader.Size];
-        new FrameHeader(0, kind, 0, 0, callId).Write(frame);
-        _channel.Send(frame);
     }
 
     private void Teardown(string reason)

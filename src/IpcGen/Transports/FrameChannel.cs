@@ -35,6 +35,14 @@ internal abstract class FrameChannel : IDisposable
         }
     }
 
+    /// <summary>Sends a frame that is only a header (cancel, ping, pong, close).</summary>
+    public void SendControl(FrameKind kind, uint callId)
+    {
+        Span<byte> frame = stackalloc byte[FrameHeader.Size];
+        new FrameHeader(0, kind, 0, 0, callId).Write(frame);
+        Send(frame);
+    }
+
     /// <summary>
     /// Blocks until the next frame has arrived. Returns false when the peer closed the connection.
     /// Throws <see cref="IpcProtocolException"/> for a malformed frame.
@@ -46,7 +54,7 @@ internal abstract class FrameChannel : IDisposable
 
     /// <summary>
     /// Bounds how long a receive may block (handshake only); infinite when null. A receive that runs
-    /// out of time throws <see cref="TimeoutException"/> (or a timed-out <c>SocketException</c>).
+    /// out of time throws <see cref="TimeoutException"/>, whatever the mechanism.
     /// </summary>
     public abstract void SetReceiveTimeout(TimeSpan? timeout);
 

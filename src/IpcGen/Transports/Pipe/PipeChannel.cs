@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
 namespace IpcGen.Transports.Pipe;
@@ -59,7 +58,7 @@ internal sealed unsafe class PipeChannel : StreamFrameChannel, IRawSendShutdown
                 {
                     if (!Wait(_readFd, Interop.Pipe.POLLIN, _receiveTimeoutMs))
                     {
-                        throw new SocketException((int)SocketError.TimedOut); // what the handshake code expects of a timed-out receive
+                        throw new TimeoutException("no data within the receive timeout");
                     }
                 }
                 else if (errno != Interop.Pipe.EINTR)

@@ -54,7 +54,7 @@ internal static class SharedMemoryConnector
                 throw;
             }
         }
-        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+        catch (TimeoutException ex)
         {
             socket.Dispose();
             throw new IpcTimeoutException($"The server at '{endpoint}' did not hand over its shared memory in time.", ex);

@@ -48,6 +48,11 @@ internal sealed class UnixSocketChannel : StreamFrameChannel
         {
             return 0;
         }
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+        {
+            // SO_RCVTIMEO ran out: the transport-neutral signal (see FrameChannel.SetReceiveTimeout).
+            throw new TimeoutException("no data within the receive timeout", ex);
+        }
     }
 
     protected override void SendCore(ReadOnlySpan<byte> frame)
