@@ -165,7 +165,10 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Rents a call and starts its request frame.</summary>
-    public IpcClientCall StartCall(uint methodId)
+    public IpcClientCall StartCall(uint methodId) => StartCall(methodId, 0);
+
+    /// <summary>Rents a call and starts its request frame with a priority (0–31) from <see cref="IpcPriorityAttribute"/>.</summary>
+    public IpcClientCall StartCall(uint methodId, int priority)
     {
         IpcClientCall? call = null;
         lock (_poolLock)
@@ -174,7 +177,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         }
         call ??= new IpcClientCall(this);
         // The call id is assigned on registration; 0 until then.
-        call.Start(methodId, 0, _maxOutbound);
+        call.Start(methodId, 0, _maxOutbound, (byte)(priority & Protocol.FrameHeader.PriorityMask));
         return call;
     }
 

@@ -53,11 +53,11 @@ public sealed class IpcClientCall : IValueTaskSource
     /// <summary>Reads the next MessagePack value of the response.</summary>
     public T ReadMessagePack<T>() => Response.ReadMessagePack<T>(_client.SerializerOptions);
 
-    internal void Start(uint methodId, uint callId, int maxPayload)
+    internal void Start(uint methodId, uint callId, int maxPayload, byte priority)
     {
         CallId = callId;
         _failure = null;
-        Request.Reset(FrameKind.Request, methodId, callId, maxPayload);
+        Request.Reset(FrameKind.Request, methodId, callId, maxPayload, priority);
         Response.Clear();
     }
 

@@ -10,6 +10,9 @@ internal readonly struct FrameHeader
 {
     public const int Size = 16;
 
+    /// <summary>The bits of <c>flags</c> that carry a call's priority (0–31); the others are reserved.</summary>
+    public const byte PriorityMask = 0x1F;
+
     public FrameHeader(uint payloadLength, FrameKind kind, byte flags, uint methodId, uint callId)
     {
         PayloadLength = payloadLength;
@@ -24,6 +27,12 @@ internal readonly struct FrameHeader
     public byte Flags { get; }
     public uint MethodId { get; }
     public uint CallId { get; }
+
+    /// <summary>The call's priority, 0 (bulk) to 31, from the low bits of <see cref="Flags"/>.</summary>
+    public byte Priority => (byte)(Flags & PriorityMask);
+
+    /// <summary>The priority of a complete frame, read from its header without validating the rest.</summary>
+    public static byte PriorityOf(ReadOnlySpan<byte> frame) => (byte)(frame[5] & PriorityMask);
 
     public void Write(Span<byte> destination)
     {

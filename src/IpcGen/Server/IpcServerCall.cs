@@ -19,6 +19,7 @@ public sealed class IpcServerCall
 
     internal uint CallId;
     internal bool IsOneWay;
+    internal byte Priority;
     internal bool ArgumentsEnded;
 
     /// <summary>The id of the method called.</summary>
@@ -62,10 +63,11 @@ public sealed class IpcServerCall
         MethodId = header.MethodId;
         CallId = header.CallId;
         IsOneWay = header.Kind == FrameKind.OneWay;
+        Priority = header.Priority;
         ArgumentsEnded = false;
         _serializerOptions = serializerOptions;
         Request.Set(payload);
-        Response.Reset(FrameKind.Response, header.MethodId, header.CallId, maxResponse);
+        Response.Reset(FrameKind.Response, header.MethodId, header.CallId, maxResponse, Priority); // the answer travels at the request's priority
     }
 
     internal void Cancel()

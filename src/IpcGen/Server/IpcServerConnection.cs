@@ -268,7 +268,7 @@ internal sealed class IpcServerConnection
             }
             if (failure is not null)
             {
-                call.Response.Reset(FrameKind.Error, call.MethodId, call.CallId, _maxOutbound);
+                call.Response.Reset(FrameKind.Error, call.MethodId, call.CallId, _maxOutbound, call.Priority);
                 ErrorPayload.Write(call.Response, failure, _server.Options.IncludeExceptionStackTrace, _maxOutbound);
             }
             try
