@@ -81,6 +81,11 @@ namespace IpcGen.Analyzers
             "IPC contract method uses a reserved name",
             "Method '{0}' is named '{1}', which IpcGen generates on every contract (IpcContractName, IpcContractFingerprint, Connect, ConnectAsync, Serve, SpawnWorker, ServeWorker, IpcProxy, IpcDispatcher); rename the method");
 
+        public static readonly DiagnosticDescriptor PriorityOutOfRange = Error(
+            DiagnosticIds.PriorityOutOfRange,
+            "[IpcPriority] must be between 0 and 31",
+            "Method '{0}' has [IpcPriority({1})]; a call priority is 0 (bulk, the default) to {2} (most urgent), the range every POSIX message queue supports, so pick a value in it");
+
         public static readonly DiagnosticDescriptor SharedStructUnsafeField = Rule(
             DiagnosticIds.SharedStructUnsafeField,
             SharedMemoryCategory,

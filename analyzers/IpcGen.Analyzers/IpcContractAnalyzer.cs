@@ -30,6 +30,7 @@ namespace IpcGen.Analyzers
             DiagnosticDescriptors.DuplicateMethodId,
             DiagnosticDescriptors.UnsupportedMember,
             DiagnosticDescriptors.ReservedMemberName,
+            DiagnosticDescriptors.PriorityOutOfRange,
         }.ToImmutableDictionary(d => d.Id);
 
         /// <inheritdoc/>

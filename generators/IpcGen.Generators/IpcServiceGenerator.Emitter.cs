@@ -187,7 +187,9 @@ namespace IpcGen.Generators
                         writer.WriteLine($"{token.Name}.ThrowIfCancellationRequested();");
                     }
 
-                    writer.WriteLine($"var {call} = {client}.StartCall({IdLiteral(method.Id)});");
+                    writer.WriteLine(method.Priority == 0
+                        ? $"var {call} = {client}.StartCall({IdLiteral(method.Id)});"
+                        : $"var {call} = {client}.StartCall({IdLiteral(method.Id)}, {method.Priority.ToString(CultureInfo.InvariantCulture)});");
                     writer.WriteLine("try");
                     using (writer.OpenBlock())
                     {

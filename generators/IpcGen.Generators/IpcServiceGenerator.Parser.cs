@@ -128,6 +128,7 @@ namespace IpcGen.Generators
                     ReturnKind: kind,
                     Result: result,
                     IsOneWay: KnownSymbols.HasAttribute(method, known.OneWayAttribute),
+                    Priority: known.PriorityOf(method) ?? 0,
                     Parameters: new EquatableArray<ParameterModel>(parameters),
                     DeclaringInterface: method.ContainingType.ToDisplayString(TypeNames.Code),
                     IsInherited: contractMethod.IsInherited,

@@ -25,6 +25,7 @@ public sealed class InvalidContractTests
     [InlineData("IPCG012", "[IpcService] public partial interface IContract { [IpcMethod(Id = 1)] void A(); [IpcMethod(Id = 1)] void B(); }")]
     [InlineData("IPCG013", "[IpcService] public partial interface IContract { int Value { get; } }")]
     [InlineData("IPCG014", "[IpcService] public partial interface IContract { void Connect(); }")]
+    [InlineData("IPCG015", "[IpcService] public partial interface IContract { [IpcPriority(40)] void M(); }")]
     public void GeneratorSkipsAndAnalyzerReports(string ruleId, string declaration)
     {
         string source = """

@@ -92,6 +92,20 @@ public sealed class IpcServiceGeneratorSnapshotTests
         """);
 
     [Fact]
+    public void Priorities() => Verify("""
+        namespace Demo;
+
+        [IpcService(Transport = IpcTransport.MessageQueue)]
+        public partial interface IJobs
+        {
+            void Bulk(byte[] data);
+            [IpcPriority(31)] bool Stop();
+            [IpcPriority(7)] Task<int> ProgressAsync(CancellationToken cancellationToken = default);
+            [IpcPriority(3), OneWay] void Nudge();
+        }
+        """);
+
+    [Fact]
     public void OverloadsAndExplicitIds() => Verify("""
         namespace Demo;
 

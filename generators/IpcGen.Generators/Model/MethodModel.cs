@@ -7,6 +7,7 @@ namespace IpcGen.Generators.Model
     /// <param name="ReturnKind">Sync, Task or ValueTask, with or without a result.</param>
     /// <param name="Result">The type of the value that travels back, or <see langword="null"/> when nothing does.</param>
     /// <param name="IsOneWay">The method is <c>[OneWay]</c>: no response frame.</param>
+    /// <param name="Priority">The <c>[IpcPriority]</c> value, 0–31; 0 without the attribute.</param>
     /// <param name="Parameters">The parameters, a trailing <c>CancellationToken</c> included.</param>
     /// <param name="DeclaringInterface">The interface that declares the method, <c>global::</c>-qualified.</param>
     /// <param name="IsInherited">The method is declared on a base interface of the contract.</param>
@@ -19,6 +20,7 @@ namespace IpcGen.Generators.Model
         ReturnKind ReturnKind,
         ValueModel? Result,
         bool IsOneWay,
+        int Priority,
         EquatableArray<ParameterModel> Parameters,
         string DeclaringInterface,
         bool IsInherited,

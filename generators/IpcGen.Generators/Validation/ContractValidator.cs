@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -180,6 +181,18 @@ namespace IpcGen.Generators.Validation
                     returnLocation,
                     methodDisplay,
                     method.ReturnType.ToDisplayString(TypeNames.Message)));
+            }
+
+            if (known.PriorityOf(method) is int priority && (priority < 0 || priority > KnownSymbols.MaxPriority))
+            {
+                AttributeData attribute = KnownSymbols.FindAttribute(method, known.IpcPriorityAttribute)!;
+                Location location = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? methodLocation;
+                problems.Add(Problem(
+                    DiagnosticIds.PriorityOutOfRange,
+                    location,
+                    methodDisplay,
+                    priority.ToString(CultureInfo.InvariantCulture),
+                    KnownSymbols.MaxPriority.ToString(CultureInfo.InvariantCulture)));
             }
 
             int last = method.Parameters.Length - 1;

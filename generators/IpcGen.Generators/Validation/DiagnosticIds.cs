@@ -20,6 +20,7 @@ namespace IpcGen.Generators.Validation
         public const string DuplicateMethodId = "IPCG012";
         public const string UnsupportedMember = "IPCG013";
         public const string ReservedMemberName = "IPCG014";
+        public const string PriorityOutOfRange = "IPCG015";
 
         // Shared memory safety (analyzers/IpcGen.Analyzers/SharedMemory).
         public const string SharedStructUnsafeField = "IPCG100";

@@ -8,12 +8,17 @@ namespace IpcGen.Generators.Validation
         public const string IpcServiceAttributeName = "IpcGen.IpcServiceAttribute";
         public const string IpcMethodAttributeName = "IpcGen.IpcMethodAttribute";
         public const string OneWayAttributeName = "IpcGen.OneWayAttribute";
+        public const string IpcPriorityAttributeName = "IpcGen.IpcPriorityAttribute";
+
+        /// <summary>The highest value <c>[IpcPriority]</c> accepts (IpcPriorityAttribute.MaxPriority).</summary>
+        public const int MaxPriority = 31;
 
         public KnownSymbols(Compilation compilation)
         {
             IpcServiceAttribute = compilation.GetTypeByMetadataName(IpcServiceAttributeName);
             IpcMethodAttribute = compilation.GetTypeByMetadataName(IpcMethodAttributeName);
             OneWayAttribute = compilation.GetTypeByMetadataName(OneWayAttributeName);
+            IpcPriorityAttribute = compilation.GetTypeByMetadataName(IpcPriorityAttributeName);
             Task = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task");
             TaskOfT = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task`1");
             ValueTask = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask");
@@ -31,6 +36,20 @@ namespace IpcGen.Generators.Validation
         public INamedTypeSymbol? IpcMethodAttribute { get; }
 
         public INamedTypeSymbol? OneWayAttribute { get; }
+
+        public INamedTypeSymbol? IpcPriorityAttribute { get; }
+
+        /// <summary>The value of the method's <c>[IpcPriority(n)]</c>, or 0 without one; null when it is not a constant int.</summary>
+        public int? PriorityOf(IMethodSymbol method)
+        {
+            AttributeData? data = FindAttribute(method, IpcPriorityAttribute);
+            if (data is null)
+            {
+                return 0;
+            }
+
+            return data.ConstructorArguments.Length == 1 && data.ConstructorArguments[0].Value is int value ? value : null;
+        }
 
         public INamedTypeSymbol? Task { get; }
 
