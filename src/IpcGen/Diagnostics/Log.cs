@@ -37,4 +37,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Client connection to {Endpoint} lost: {Reason}")]
     public static partial void ClientDisconnected(ILogger logger, string endpoint, string reason);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Debug, Message = "Request queue {Queue} dropped a {Length}-byte message for connection {ConnectionId}: no such connection (closed already, or forged)")]
+    public static partial void QueueMessageDropped(ILogger logger, string queue, uint connectionId, int length);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Debug, Message = "Request queue {Queue} ignored a message on the connect channel: {Reason}")]
+    public static partial void QueueConnectIgnored(ILogger logger, string queue, string reason);
 }

@@ -21,6 +21,12 @@ public static class EndpointLeftovers
                 objects.Add((control, File.Exists(control)));
                 objects.Add((control[..^".sock".Length] + ".lock", File.Exists(control[..^".sock".Length] + ".lock")));
                 break;
+            case IpcTransport.MessageQueue:
+                string queue = IpcGen.Transports.MessageQueue.MqNames.RequestQueue(endpoint);
+                objects.Add((queue, PosixQueueExists(queue)));
+                string mqLock = IpcGen.Transports.MessageQueue.MqNames.Lock(endpoint, createDirectory: false);
+                objects.Add((mqLock, File.Exists(mqLock)));
+                break;
             default:
                 objects.AddRange(TestEnvironment.EndpointFiles(endpoint).Select(path => (path, File.Exists(path))));
                 break;
@@ -36,8 +42,29 @@ public static class EndpointLeftovers
             case IpcTransport.Pipe:
                 string fifo = IpcGen.Transports.Pipe.FifoNames.ConnectFifo(endpoint, createDirectory: false);
                 return IpcGen.Transports.Pipe.FifoListener.StaleCandidates(Path.GetDirectoryName(fifo)!, Path.GetFileName(fifo) + ".").ToList();
+            case IpcTransport.MessageQueue:
+                // /dev/mqueue is not always mounted, so reply queues cannot be listed: probe the names this
+                // process's clients used (pid, sequences 1..n of the connector).
+                string queue = IpcGen.Transports.MessageQueue.MqNames.RequestQueue(endpoint);
+                return Enumerable.Range(1, IpcGen.Transports.MessageQueue.MqConnector.SequencesUsed)
+                    .Select(sequence => IpcGen.Transports.MessageQueue.MqNames.ReplyQueue(queue, Environment.ProcessId, (uint)sequence))
+                    .Where(PosixQueueExists)
+                    .ToList();
             default:
                 return Array.Empty<string>();
         }
+    }
+
+    /// <summary>Whether a POSIX queue of that name exists: mq_open without O_CREAT fails with ENOENT if not.</summary>
+    public static bool PosixQueueExists(string name)
+    {
+        int mqd = IpcGen.Interop.Mqueue.Open(name, IpcGen.Interop.Mqueue.O_RDONLY | IpcGen.Interop.Mqueue.O_NONBLOCK);
+        if (mqd >= 0)
+        {
+            IpcGen.Interop.Mqueue.Close(mqd);
+            return true;
+        }
+        int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+        return errno == IpcGen.Interop.Mqueue.ENOENT ? false : throw new InvalidOperationException($"mq_open '{name}' failed: errno {errno}");
     }
 }

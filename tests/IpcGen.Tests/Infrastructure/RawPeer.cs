@@ -22,6 +22,7 @@ public abstract class RawPeer : IDisposable
     {
         IpcTransport.SharedMemory => new ChannelPeer(TransportFactory.ConnectAsync(IpcTransport.SharedMemory, server.Endpoint, new IpcClientOptions(), CancellationToken.None).AsTask().GetAwaiter().GetResult()),
         IpcTransport.Pipe => new ChannelPeer(IpcGen.Transports.Pipe.FifoConnector.ConnectAsync(server.Endpoint, TimeSpan.FromSeconds(10), CancellationToken.None).AsTask().GetAwaiter().GetResult()),
+        IpcTransport.MessageQueue => new ChannelPeer(IpcGen.Transports.MessageQueue.MqConnector.ConnectAsync(server.Endpoint, TimeSpan.FromSeconds(10), CancellationToken.None).AsTask().GetAwaiter().GetResult()),
         _ => new SocketPeer(server.Server.Endpoint), // the Unix socket, or a transport's Unix control socket
     };
 
@@ -76,7 +77,10 @@ public abstract class RawPeer : IDisposable
         public override void Dispose() => _socket.Dispose();
     }
 
-    /// <summary>A transport's own client channel, fed raw bytes: it adds no framing of its own above the mechanism.</summary>
+    /// <summary>
+    /// A transport's own client channel, fed raw bytes: it adds no framing of its own above the mechanism
+    /// (a message queue channel puts each Send in one message, or in fragments when it is larger).
+    /// </summary>
     private sealed class ChannelPeer : RawPeer
     {
         private readonly FrameChannel _channel;

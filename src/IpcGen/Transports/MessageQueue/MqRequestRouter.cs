@@ -1,0 +1,508 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using IpcGen.Diagnostics;
+using IpcGen.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace IpcGen.Transports.MessageQueue;
+
+/// <summary>
+/// One thread's seat at the server's request queue: a connection's receive thread, or the accept thread.
+/// Holds the messages another reader took off the queue for it, and the descriptors it waits on.
+/// </summary>
+internal sealed class MqParticipant
+{
+    public MqParticipant(int wakeFd, int peerPidfd, int messageSize)
+    {
+        WakeFd = wakeFd;
+        PeerPidfd = peerPidfd;
+        ReceiveBuffer = GC.AllocateUninitializedArray<byte>(messageSize, pinned: true);
+    }
+
+    /// <summary>An eventfd: signalled when a message lands in the mailbox, the reader role is handed over, or it must stop.</summary>
+    public int WakeFd { get; }
+
+    /// <summary>The client's pidfd, or -1 (the accept thread): poll ignores negative descriptors.</summary>
+    public int PeerPidfd { get; }
+
+    /// <summary>Where this participant receives while it is the reader: a message for itself needs no copy.</summary>
+    public byte[] ReceiveBuffer { get; }
+
+    // Guarded by the router's lock.
+    public readonly Queue<(byte[] Buffer, int Length)> Mailbox = new();
+    public long MailboxBytes;
+    public bool Overflowed;
+    public bool Waiting;
+
+    // Touched by the participant's own thread only.
+    public byte[]? Lent;
+    public bool PeerGone;
+
+    /// <summary>Set by <see cref="MqChannel.Shutdown"/> (or the listener's Dispose) from any thread.</summary>
+    public volatile bool Stopped;
+
+    public unsafe void Signal()
+    {
+        ulong one = 1;
+        Interop.Pipe.Write(WakeFd, (byte*)&one, sizeof(ulong));
+    }
+
+    public unsafe void DrainWake()
+    {
+        ulong count;
+        Interop.Pipe.Read(WakeFd, (byte*)&count, sizeof(ulong));
+    }
+}
+
+/// <summary>
+/// Demultiplexes the server's one request queue among its connections by leader/follower, so that the
+/// common path costs no thread hop: a connection thread that wants a message takes one from its mailbox,
+/// else becomes the queue's only reader if nobody is, else waits to be handed the role. The reader keeps a
+/// message for itself without copying and copies anyone else's into their mailbox (pooled) and signals
+/// them. The accept thread reads the queue only when the role has been free and unclaimed for a while
+/// (every connection busy in a long call): Connect messages and other connections' requests then still
+/// flow; it hands the role back as soon as a connection thread asks for it.
+/// </summary>
+internal sealed unsafe class MqRequestRouter
+{
+    /// <summary>How long the reader role must lie unused before the accept thread takes it.</summary>
+    private const int AcceptorIdleMs = 20;
+
+    private readonly int _mqd;
+    private readonly string _queueName;
+    private readonly long _mailboxLimit;
+    private readonly ILogger _logger;
+    private readonly object _gate = new();
+    private readonly Dictionary<uint, MqParticipant> _connections = new();
+    private readonly List<MqParticipant> _waiting = new();
+    private readonly MqParticipant _acceptor;
+    private MqParticipant? _reader;
+    private long _epoch; // bumps whenever the reader role changes hands
+    private int _references = 1;
+    private int _waitingHint; // _waiting.Count as of the last routed message: lets the accept thread yield without the lock
+
+    /// <summary>Takes ownership of <paramref name="mqd"/> (the request queue, read side).</summary>
+    public MqRequestRouter(int mqd, string queueName, int messageSize, long mailboxLimit, ILogger logger)
+    {
+        int wake = Interop.Pipe.EventFd(0, Interop.Pipe.EFD_CLOEXEC | Interop.Pipe.EFD_NONBLOCK);
+        if (wake < 0)
+        {
+            throw Interop.LastError("eventfd");
+        }
+        _mqd = mqd;
+        _queueName = queueName;
+        MessageSize = messageSize;
+        _mailboxLimit = mailboxLimit;
+        _logger = logger;
+        _acceptor = new MqParticipant(wake, -1, messageSize);
+    }
+
+    /// <summary>The request queue's message size (mq_msgsize).</summary>
+    public int MessageSize { get; }
+
+    /// <summary>Takes a reference; false once the router is closed.</summary>
+    public bool AddRef()
+    {
+        lock (_gate)
+        {
+            if (_references == 0)
+            {
+                return false;
+            }
+            _references++;
+            return true;
+        }
+    }
+
+    /// <summary>Drops a reference; the last one closes the queue descriptor.</summary>
+    public void Release()
+    {
+        lock (_gate)
+        {
+            if (--_references != 0)
+            {
+                return;
+            }
+        }
+        Interop.Mqueue.Close(_mqd);
+        Interop.Pipe.Close(_acceptor.WakeFd);
+    }
+
+    /// <summary>Routes messages carrying <paramref name="connection"/> to <paramref name="participant"/> from now on.</summary>
+    public bool Register(uint connection, MqParticipant participant)
+    {
+        lock (_gate)
+        {
+            return _connections.TryAdd(connection, participant);
+        }
+    }
+
+    public bool IsRegistered(uint connection)
+    {
+        lock (_gate)
+        {
+            return _connections.ContainsKey(connection);
+        }
+    }
+
+    /// <summary>Forgets a connection: later messages for it are dropped; its mailbox goes back to the pool.</summary>
+    public void Remove(uint connection, MqParticipant participant)
+    {
+        lock (_gate)
+        {
+            _connections.Remove(connection);
+            LeaveLocked(participant);
+            while (participant.Mailbox.TryDequeue(out (byte[] Buffer, int Length) queued))
+            {
+                ArrayPool<byte>.Shared.Return(queued.Buffer);
+            }
+            participant.MailboxBytes = 0;
+        }
+        ReturnLent(participant);
+    }
+
+    /// <summary>Makes the accept thread's <see cref="AcceptNext"/> return false.</summary>
+    public void StopAccepting()
+    {
+        lock (_gate)
+        {
+            _acceptor.Stopped = true;
+            if (_references != 0)
+            {
+                _acceptor.Signal();
+            }
+        }
+    }
+
+    /// <summary>
+    /// A connection thread's next message (valid until its next call); false once the participant is
+    /// stopped or its client has exited. Throws <see cref="TimeoutException"/> past <paramref name="deadline"/>.
+    /// </summary>
+    public bool Next(MqParticipant participant, long deadline, out ReadOnlySpan<byte> message)
+    {
+        ReturnLent(participant);
+        while (true)
+        {
+            bool reader;
+            lock (_gate)
+            {
+                if (TakeFromMailboxLocked(participant, out message))
+                {
+                    return true;
+                }
+                if (participant.Overflowed)
+                {
+                    LeaveLocked(participant);
+                    throw ThrowHelper.Protocol($"the client sent more than {_mailboxLimit} bytes ahead of the server");
+                }
+                if (participant.Stopped || participant.PeerGone)
+                {
+                    LeaveLocked(participant);
+                    return false;
+                }
+                reader = TakeRoleLocked(participant);
+            }
+            if (reader)
+            {
+                if (ReadAsReader(participant, deadline, out message))
+                {
+                    return true;
+                }
+            }
+            else
+            {
+                WaitAsFollower(participant, deadline);
+            }
+        }
+    }
+
+    /// <summary>The accept thread's next message for connection 0; false once accepting stops.</summary>
+    public bool AcceptNext(out ReadOnlySpan<byte> message)
+    {
+        MqParticipant me = _acceptor;
+        ReturnLent(me);
+        long seenFree = -1;
+        while (true)
+        {
+            bool reader = false;
+            lock (_gate)
+            {
+                if (TakeFromMailboxLocked(me, out message))
+                {
+                    return true;
+                }
+                if (me.Stopped)
+                {
+                    LeaveLocked(me);
+                    return false;
+                }
+                if (_reader == me)
+                {
+                    reader = true;
+                }
+                else if (_reader is null && (_connections.Count == 0 || _epoch == seenFree))
+                {
+                    // Nobody has wanted the queue for a whole idle period (or nobody is connected at all).
+                    _reader = me;
+                    _epoch++;
+                    reader = true;
+                }
+                else
+                {
+                    seenFree = _reader is null ? _epoch : -1;
+                }
+            }
+            if (reader)
+            {
+                if (ReadAsReader(me, long.MaxValue, out message))
+                {
+                    return true;
+                }
+                continue;
+            }
+            Interop.Pipe.PollFd wait = new() { Fd = me.WakeFd, Events = Interop.Pipe.POLLIN };
+            if (Interop.Pipe.Poll(&wait, 1, AcceptorIdleMs) > 0)
+            {
+                me.DrainWake();
+            }
+        }
+    }
+
+    private bool TakeFromMailboxLocked(MqParticipant participant, out ReadOnlySpan<byte> message)
+    {
+        if (participant.Mailbox.TryDequeue(out (byte[] Buffer, int Length) queued))
+        {
+            participant.MailboxBytes -= queued.Length;
+            participant.Lent = queued.Buffer;
+            message = new ReadOnlySpan<byte>(queued.Buffer, 0, queued.Length);
+            return true;
+        }
+        message = default;
+        return false;
+    }
+
+    private static void ReturnLent(MqParticipant participant)
+    {
+        if (participant.Lent is { } lent)
+        {
+            participant.Lent = null;
+            ArrayPool<byte>.Shared.Return(lent);
+        }
+    }
+
+    private bool TakeRoleLocked(MqParticipant participant)
+    {
+        if (_reader == participant)
+        {
+            return true; // handed over by the previous reader
+        }
+        if (_reader is null)
+        {
+            _reader = participant;
+            _epoch++;
+            return true;
+        }
+        if (!participant.Waiting)
+        {
+            participant.Waiting = true;
+            _waiting.Add(participant);
+        }
+        if (_reader == _acceptor)
+        {
+            _acceptor.Signal(); // a connection thread is back: the accept thread hands the role over
+        }
+        return false;
+    }
+
+    private void LeaveLocked(MqParticipant participant)
+    {
+        if (participant.Waiting)
+        {
+            participant.Waiting = false;
+            _waiting.Remove(participant);
+        }
+        if (_reader == participant)
+        {
+            ReleaseRoleLocked(participant);
+        }
+    }
+
+    private void ReleaseRole(MqParticipant participant)
+    {
+        lock (_gate)
+        {
+            ReleaseRoleLocked(participant);
+        }
+    }
+
+    private void ReleaseRoleLocked(MqParticipant participant)
+    {
+        if (_reader != participant)
+        {
+            return;
+        }
+        _epoch++;
+        if (_waiting.Count > 0)
+        {
+            MqParticipant next = _waiting[0];
+            _waiting.RemoveAt(0);
+            next.Waiting = false;
+            _reader = next;
+            next.Signal();
+            return;
+        }
+        _reader = null;
+    }
+
+    /// <summary>
+    /// Reads the queue as its only reader until a message for <paramref name="me"/> arrives (true, role
+    /// released) or the role must go (false: stopped, client gone, or the accept thread yielding).
+    /// </summary>
+    private bool ReadAsReader(MqParticipant me, long deadline, out ReadOnlySpan<byte> message)
+    {
+        message = default;
+        bool acceptor = me == _acceptor;
+        Interop.Pipe.PollFd* fds = stackalloc Interop.Pipe.PollFd[3];
+        fixed (byte* buffer = me.ReceiveBuffer)
+        {
+            while (true)
+            {
+                nint received = Interop.Mqueue.Receive(_mqd, buffer, (nuint)me.ReceiveBuffer.Length, null);
+                if (received >= 0)
+                {
+                    var incoming = new ReadOnlySpan<byte>(buffer, (int)received);
+                    if (Route(me, incoming))
+                    {
+                        ReleaseRole(me);
+                        message = incoming;
+                        return true;
+                    }
+                    if (me.Stopped || (acceptor && Volatile.Read(ref _waitingHint) != 0))
+                    {
+                        ReleaseRole(me);
+                        return false;
+                    }
+                    continue;
+                }
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == Interop.Mqueue.EINTR)
+                {
+                    continue;
+                }
+                if (errno != Interop.Mqueue.EAGAIN)
+                {
+                    ReleaseRole(me);
+                    throw Interop.LastError("mq_receive", _queueName);
+                }
+                lock (_gate)
+                {
+                    if (me.Stopped || (acceptor && _waiting.Count > 0))
+                    {
+                        ReleaseRoleLocked(me);
+                        return false;
+                    }
+                }
+                fds[0] = new Interop.Pipe.PollFd { Fd = _mqd, Events = Interop.Pipe.POLLIN };
+                fds[1] = new Interop.Pipe.PollFd { Fd = me.WakeFd, Events = Interop.Pipe.POLLIN };
+                fds[2] = new Interop.Pipe.PollFd { Fd = me.PeerPidfd, Events = Interop.Pipe.POLLIN };
+                int ready = Interop.Pipe.Poll(fds, 3, TimeoutFrom(deadline));
+                if (ready == 0)
+                {
+                    ReleaseRole(me);
+                    throw new TimeoutException("no message within the receive timeout");
+                }
+                if (ready < 0)
+                {
+                    if (Marshal.GetLastPInvokeError() == Interop.Pipe.EINTR)
+                    {
+                        continue;
+                    }
+                    ReleaseRole(me);
+                    throw Interop.LastError("poll");
+                }
+                if (fds[1].Revents != 0)
+                {
+                    me.DrainWake();
+                }
+                if (fds[2].Revents != 0)
+                {
+                    me.PeerGone = true;
+                    ReleaseRole(me);
+                    return false;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Delivers a message read by <paramref name="reader"/>: true when it is the reader's own; otherwise
+    /// copied into its participant's mailbox, or dropped (unknown connection, or a mailbox over its limit).
+    /// The connection id is all that is read here; the owner validates the rest.
+    /// </summary>
+    private bool Route(MqParticipant reader, ReadOnlySpan<byte> incoming)
+    {
+        uint connection = incoming.Length >= 4 ? BinaryPrimitives.ReadUInt32LittleEndian(incoming) : uint.MaxValue;
+        lock (_gate)
+        {
+            _waitingHint = _waiting.Count;
+            MqParticipant? target = connection == 0 ? _acceptor : _connections.GetValueOrDefault(connection);
+            if (target == reader)
+            {
+                return true;
+            }
+            if (target is not null && !target.Overflowed)
+            {
+                if (target.MailboxBytes + incoming.Length > _mailboxLimit)
+                {
+                    target.Overflowed = true; // the owner closes the connection
+                    target.Signal();
+                    return false;
+                }
+                byte[] copy = ArrayPool<byte>.Shared.Rent(Math.Max(1, incoming.Length));
+                incoming.CopyTo(copy);
+                target.Mailbox.Enqueue((copy, incoming.Length));
+                target.MailboxBytes += incoming.Length;
+                target.Signal();
+                return false;
+            }
+        }
+        Log.QueueMessageDropped(_logger, _queueName, connection, incoming.Length);
+        return false;
+    }
+
+    private void WaitAsFollower(MqParticipant me, long deadline)
+    {
+        Interop.Pipe.PollFd* fds = stackalloc Interop.Pipe.PollFd[2];
+        fds[0] = new Interop.Pipe.PollFd { Fd = me.WakeFd, Events = Interop.Pipe.POLLIN };
+        fds[1] = new Interop.Pipe.PollFd { Fd = me.PeerPidfd, Events = Interop.Pipe.POLLIN };
+        int ready = Interop.Pipe.Poll(fds, 2, TimeoutFrom(deadline));
+        if (ready == 0)
+        {
+            lock (_gate)
+            {
+                LeaveLocked(me);
+            }
+            throw new TimeoutException("no message within the receive timeout");
+        }
+        if (ready < 0)
+        {
+            if (Marshal.GetLastPInvokeError() == Interop.Pipe.EINTR)
+            {
+                return;
+            }
+            throw Interop.LastError("poll");
+        }
+        if (fds[0].Revents != 0)
+        {
+            me.DrainWake();
+        }
+        if (fds[1].Revents != 0)
+        {
+            me.PeerGone = true;
+        }
+    }
+
+    private static int TimeoutFrom(long deadline)
+        => deadline == long.MaxValue ? -1 : (int)Math.Clamp(deadline - Environment.TickCount64, 0, int.MaxValue);
+}
