@@ -36,6 +36,7 @@ public sealed class IpcServer : IDisposable, IAsyncDisposable
     internal ILogger Logger { get; }
     internal MessagePackSerializerOptions SerializerOptions { get; }
     internal IIpcDispatcher Dispatcher => _dispatcher;
+    internal ConnectionListener Listener => _listener;
 
     /// <summary>The endpoint clients connect to (for <see cref="IpcTransport.UnixSocket"/>, the socket's path).</summary>
     public string Endpoint => _listener.Endpoint;

@@ -38,6 +38,9 @@ internal sealed unsafe class MqListener : ConnectionListener
     /// <summary>The request queue's name (what <c>mq_open</c> takes).</summary>
     public override string Endpoint => _queueName;
 
+    /// <summary>Requests received or queued but not yet taken by their connection (tests wait on it).</summary>
+    internal long PendingRequests => _router.PendingMessages();
+
     public static MqListener Bind(string endpoint, IpcServerOptions options)
     {
         string lockPath = MqNames.Lock(endpoint, createDirectory: true);

@@ -29,8 +29,9 @@ internal sealed class MqParticipant
     /// <summary>Where this participant receives while it is the reader: a message for itself needs no copy.</summary>
     public byte[] ReceiveBuffer { get; }
 
-    // Guarded by the router's lock.
-    public readonly Queue<(byte[] Buffer, int Length)> Mailbox = new();
+    // Guarded by the router's lock. Highest priority first, in arrival order within a priority: the order
+    // the kernel queue itself would have delivered them in.
+    public readonly List<(byte[] Buffer, int Length, uint Priority)> Mailbox = new();
     public long MailboxBytes;
     public bool Overflowed;
     public bool Waiting;
@@ -153,10 +154,11 @@ internal sealed unsafe class MqRequestRouter
         {
             _connections.Remove(connection);
             LeaveLocked(participant);
-            while (participant.Mailbox.TryDequeue(out (byte[] Buffer, int Length) queued))
+            foreach ((byte[] buffer, _, _) in participant.Mailbox)
             {
-                ArrayPool<byte>.Shared.Return(queued.Buffer);
+                ArrayPool<byte>.Shared.Return(buffer);
             }
+            participant.Mailbox.Clear();
             participant.MailboxBytes = 0;
         }
         ReturnLent(participant);
@@ -184,12 +186,29 @@ internal sealed unsafe class MqRequestRouter
         ReturnLent(participant);
         while (true)
         {
+            bool hasMail;
+            lock (_gate)
+            {
+                hasMail = participant.Mailbox.Count != 0;
+            }
+            if (hasMail)
+            {
+                // Another reader left messages here; what still waits in the kernel queue may outrank them.
+                // Take that out first (any thread may receive: the reader role only says who blocks), then
+                // the best of the mailbox.
+                DrainQueue(participant);
+                lock (_gate)
+                {
+                    TakeFromMailboxLocked(participant, out message);
+                    return true;
+                }
+            }
             bool reader;
             lock (_gate)
             {
-                if (TakeFromMailboxLocked(participant, out message))
+                if (participant.Mailbox.Count != 0)
                 {
-                    return true;
+                    continue;
                 }
                 if (participant.Overflowed)
                 {
@@ -199,6 +218,7 @@ internal sealed unsafe class MqRequestRouter
                 if (participant.Stopped || participant.PeerGone)
                 {
                     LeaveLocked(participant);
+                    message = default;
                     return false;
                 }
                 reader = TakeRoleLocked(participant);
@@ -214,6 +234,48 @@ internal sealed unsafe class MqRequestRouter
             {
                 WaitAsFollower(participant, deadline);
             }
+        }
+    }
+
+    /// <summary>Moves everything the kernel queue holds now into mailboxes (this participant's own included).</summary>
+    private void DrainQueue(MqParticipant me)
+    {
+        uint priority;
+        fixed (byte* buffer = me.ReceiveBuffer)
+        {
+            while (true)
+            {
+                nint received = Interop.Mqueue.Receive(_mqd, buffer, (nuint)me.ReceiveBuffer.Length, &priority);
+                if (received < 0)
+                {
+                    if (Marshal.GetLastPInvokeError() == Interop.Mqueue.EINTR)
+                    {
+                        continue;
+                    }
+                    return; // EAGAIN: drained; anything else the reader will report
+                }
+                Route(me, new ReadOnlySpan<byte>(buffer, (int)received), priority, keepOwn: false);
+            }
+        }
+    }
+
+    /// <summary>Messages waiting for connections: in mailboxes, then in the kernel queue (a test's view).</summary>
+    public long PendingMessages()
+    {
+        long inMailboxes;
+        lock (_gate)
+        {
+            // Mailboxes first: a message moving from the queue into a mailbox meanwhile is missed, never counted twice.
+            inMailboxes = _acceptor.Mailbox.Count;
+            foreach (MqParticipant participant in _connections.Values)
+            {
+                inMailboxes += participant.Mailbox.Count;
+            }
+            if (_references == 0)
+            {
+                return inMailboxes;
+            }
+            return inMailboxes + Interop.Mqueue.Attributes(_mqd).CurrentMessages;
         }
     }
 
@@ -269,10 +331,12 @@ internal sealed unsafe class MqRequestRouter
         }
     }
 
-    private bool TakeFromMailboxLocked(MqParticipant participant, out ReadOnlySpan<byte> message)
+    private static bool TakeFromMailboxLocked(MqParticipant participant, out ReadOnlySpan<byte> message)
     {
-        if (participant.Mailbox.TryDequeue(out (byte[] Buffer, int Length) queued))
+        if (participant.Mailbox.Count != 0)
         {
+            (byte[] Buffer, int Length, uint _) queued = participant.Mailbox[0];
+            participant.Mailbox.RemoveAt(0);
             participant.MailboxBytes -= queued.Length;
             participant.Lent = queued.Buffer;
             message = new ReadOnlySpan<byte>(queued.Buffer, 0, queued.Length);
@@ -364,21 +428,22 @@ internal sealed unsafe class MqRequestRouter
         message = default;
         bool acceptor = me == _acceptor;
         Interop.Pipe.PollFd* fds = stackalloc Interop.Pipe.PollFd[3];
+        uint priority;
         fixed (byte* buffer = me.ReceiveBuffer)
         {
             while (true)
             {
-                nint received = Interop.Mqueue.Receive(_mqd, buffer, (nuint)me.ReceiveBuffer.Length, null);
+                nint received = Interop.Mqueue.Receive(_mqd, buffer, (nuint)me.ReceiveBuffer.Length, &priority);
                 if (received >= 0)
                 {
                     var incoming = new ReadOnlySpan<byte>(buffer, (int)received);
-                    if (Route(me, incoming))
+                    if (Route(me, incoming, priority, keepOwn: true))
                     {
                         ReleaseRole(me);
                         message = incoming;
                         return true;
                     }
-                    if (me.Stopped || (acceptor && Volatile.Read(ref _waitingHint) != 0))
+                    if (me.Stopped || (acceptor && Volatile.Read(ref _waitingHint) != 0) || Volatile.Read(ref me.MailboxBytes) != 0)
                     {
                         ReleaseRole(me);
                         return false;
@@ -397,7 +462,9 @@ internal sealed unsafe class MqRequestRouter
                 }
                 lock (_gate)
                 {
-                    if (me.Stopped || (acceptor && _waiting.Count > 0))
+                    // Stopping; or a connection wants the role back from the accept thread; or another thread's
+                    // drain put messages in our mailbox (the caller takes them, best first).
+                    if (me.Stopped || (acceptor && _waiting.Count > 0) || me.Mailbox.Count != 0)
                     {
                         ReleaseRoleLocked(me);
                         return false;
@@ -436,18 +503,19 @@ internal sealed unsafe class MqRequestRouter
     }
 
     /// <summary>
-    /// Delivers a message read by <paramref name="reader"/>: true when it is the reader's own; otherwise
-    /// copied into its participant's mailbox, or dropped (unknown connection, or a mailbox over its limit).
-    /// The connection id is all that is read here; the owner validates the rest.
+    /// Delivers a message read by <paramref name="reader"/>. True when it is the reader's own and
+    /// <paramref name="keepOwn"/> allows handing it out at once (its mailbox is empty, so nothing outranks it);
+    /// otherwise it is copied into its participant's mailbox, or dropped (unknown connection, or a mailbox
+    /// over its limit). Only the connection id is read here; the owner validates the rest.
     /// </summary>
-    private bool Route(MqParticipant reader, ReadOnlySpan<byte> incoming)
+    private bool Route(MqParticipant reader, ReadOnlySpan<byte> incoming, uint priority, bool keepOwn)
     {
         uint connection = incoming.Length >= 4 ? BinaryPrimitives.ReadUInt32LittleEndian(incoming) : uint.MaxValue;
         lock (_gate)
         {
             _waitingHint = _waiting.Count;
             MqParticipant? target = connection == 0 ? _acceptor : _connections.GetValueOrDefault(connection);
-            if (target == reader)
+            if (target == reader && keepOwn && reader.Mailbox.Count == 0)
             {
                 return true;
             }
@@ -461,9 +529,18 @@ internal sealed unsafe class MqRequestRouter
                 }
                 byte[] copy = ArrayPool<byte>.Shared.Rent(Math.Max(1, incoming.Length));
                 incoming.CopyTo(copy);
-                target.Mailbox.Enqueue((copy, incoming.Length));
+                List<(byte[] Buffer, int Length, uint Priority)> mailbox = target.Mailbox;
+                int at = mailbox.Count;
+                while (at > 0 && mailbox[at - 1].Priority < priority)
+                {
+                    at--;
+                }
+                mailbox.Insert(at, (copy, incoming.Length, priority));
                 target.MailboxBytes += incoming.Length;
-                target.Signal();
+                if (target != reader)
+                {
+                    target.Signal();
+                }
                 return false;
             }
         }
