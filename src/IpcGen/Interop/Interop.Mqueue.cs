@@ -13,6 +13,7 @@ internal static partial class Interop
     {
         internal const int O_RDONLY = 0x0;
         internal const int O_WRONLY = 0x1;
+        internal const int O_RDWR = 0x2;
         internal const int O_CREAT = 0x40;
         internal const int O_EXCL = 0x80;
         internal const int O_NONBLOCK = 0x800;
@@ -26,6 +27,19 @@ internal static partial class Interop
         internal const int EMFILE = 24;
         internal const int ENOSPC = 28;
         internal const int EMSGSIZE = 90;
+        internal const int ETIMEDOUT = 110;
+
+        /// <summary>The highest message priority Linux accepts (MQ_PRIO_MAX - 1): for wake-ups that must overtake everything.</summary>
+        internal const uint WakePriority = 32767;
+
+        private const int CLOCK_REALTIME = 0;
+
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct Timespec
+        {
+            public long Seconds;
+            public long Nanoseconds;
+        }
 
         private const int RLIMIT_MSGQUEUE = 12;
 
@@ -61,6 +75,12 @@ internal static partial class Interop
         [LibraryImport("libc", EntryPoint = "mq_receive", SetLastError = true)]
         internal static partial nint Receive(int mqd, byte* buffer, nuint length, uint* priority);
 
+        [LibraryImport("libc", EntryPoint = "mq_timedreceive", SetLastError = true)]
+        internal static partial nint TimedReceive(int mqd, byte* buffer, nuint length, uint* priority, Timespec* absoluteTimeout);
+
+        [LibraryImport("libc", EntryPoint = "clock_gettime", SetLastError = true)]
+        private static partial int ClockGetTime(int clock, Timespec* time);
+
         [LibraryImport("libc", EntryPoint = "mq_getattr", SetLastError = true)]
         internal static partial int GetAttr(int mqd, MqAttr* attributes);
 
@@ -76,17 +96,33 @@ internal static partial class Interop
         [LibraryImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
         private static partial int GetRLimit(int resource, RLimit* limit);
 
+        /// <summary>
+        /// The CLOCK_REALTIME instant <paramref name="milliseconds"/> from now, as mq_timedreceive wants it
+        /// (clock_gettime is served by the vDSO: no system call).
+        /// </summary>
+        public static Timespec Deadline(int milliseconds)
+        {
+            Timespec now;
+            ClockGetTime(CLOCK_REALTIME, &now);
+            long nanoseconds = now.Nanoseconds + (milliseconds % 1000) * 1_000_000L;
+            return new Timespec
+            {
+                Seconds = now.Seconds + milliseconds / 1000 + nanoseconds / 1_000_000_000L,
+                Nanoseconds = nanoseconds % 1_000_000_000L,
+            };
+        }
+
         /// <summary>Opens an existing queue; -1 with errno set on failure.</summary>
         public static int Open(string name, int flags) => MqOpen(name, flags | O_CLOEXEC, 0, null);
 
         /// <summary>
         /// Creates a queue that must not exist yet (O_EXCL), mode 0600 whatever the umask; -1 with errno set
-        /// on failure.
+        /// on failure. <paramref name="access"/> may include O_NONBLOCK.
         /// </summary>
         public static int Create(string name, int access, long maxMessages, long messageSize)
         {
             MqAttr attributes = new() { MaxMessages = maxMessages, MessageSize = messageSize };
-            int mqd = MqOpen(name, access | O_CREAT | O_EXCL | O_NONBLOCK | O_CLOEXEC, 0b110_000_000, &attributes);
+            int mqd = MqOpen(name, access | O_CREAT | O_EXCL | O_CLOEXEC, 0b110_000_000, &attributes);
             if (mqd >= 0 && FChmod(mqd, 0b110_000_000) != 0)
             {
                 int errno = Marshal.GetLastPInvokeError();

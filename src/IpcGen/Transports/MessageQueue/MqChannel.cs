@@ -53,7 +53,13 @@ internal abstract unsafe class MqChannel : FrameChannel, IRawSendShutdown
     /// <summary>The peer's pidfd as a raw descriptor for poll (valid until Dispose).</summary>
     protected int PeerPidfd => (int)_peerPidfd.DangerousGetHandle();
 
+    /// <summary>Whether the peer process has exited (a zero-timeout poll of its pidfd).</summary>
+    protected bool PeerHasExited() => Interop.Pidfd.HasExited(_peerPidfd);
+
     protected bool IsShutdown => _shutdown;
+
+    /// <summary>True while a fragmented frame is partly received: its next piece is usually queued already.</summary>
+    protected bool Reassembling => _reassembler.InProgress;
 
     /// <summary>Receive timeout in milliseconds, -1 for none (the handshake sets one).</summary>
     protected int ReceiveTimeoutMs { get; private set; } = -1;
@@ -238,6 +244,9 @@ internal abstract unsafe class MqChannel : FrameChannel, IRawSendShutdown
         }
     }
 
+    /// <summary>Makes a receive blocked in the kernel's message-queue wait return (it then sees the shutdown).</summary>
+    protected abstract void WakeReceiver();
+
     public override void Shutdown()
     {
         _shutdown = true;
@@ -245,6 +254,7 @@ internal abstract unsafe class MqChannel : FrameChannel, IRawSendShutdown
         {
             ulong one = 1;
             Interop.Pipe.Write(WakeFd, (byte*)&one, sizeof(ulong));
+            WakeReceiver();
         }
     }
 

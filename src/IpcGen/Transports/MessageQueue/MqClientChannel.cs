@@ -1,24 +1,33 @@
 using System.Runtime.InteropServices;
+using IpcGen.Transports.Queues;
 using Microsoft.Win32.SafeHandles;
 
 namespace IpcGen.Transports.MessageQueue;
 
 /// <summary>
 /// The client's side: requests go into the server's request queue, replies come from this client's own
-/// reply queue (already unlinked: only the two descriptors keep it alive). The server's pidfd makes a
-/// killed server visible at once, even though its queue descriptor can never report a hang-up.
+/// reply queue (already unlinked: only the descriptors keep it alive). A receive blocks in the kernel's
+/// <c>mq_timedreceive</c> itself — no poll before it — so a reply costs what it costs in C. What must
+/// interrupt it is put into the same queue: <see cref="FrameChannel.Shutdown"/> sends this client a Bye of
+/// its own at the highest priority. A killed server sends nothing; the receive wakes every
+/// <see cref="LivenessSliceMs"/> to ask the server's pidfd, so its death is seen well within a second.
 /// </summary>
 internal sealed unsafe class MqClientChannel : MqChannel
 {
-    private readonly int _replyMqd;
+    /// <summary>How long one blocking receive lasts before the server's pidfd is consulted.</summary>
+    internal const int LivenessSliceMs = 200;
+
+    private readonly int _replyMqd;     // blocking, read side
+    private readonly int _selfWakeMqd;  // non-blocking, write side of the same queue
     private readonly byte[] _receiveBuffer;
     private bool _serverGone;
 
-    /// <summary>Takes ownership of both queue descriptors and the server's pidfd.</summary>
-    public MqClientChannel(int replyMqd, int replyMessageSize, int requestMqd, int requestMessageSize, uint connection, SafeFileHandle serverPidfd, PeerCredentials server)
+    /// <summary>Takes ownership of the queue descriptors and the server's pidfd.</summary>
+    public MqClientChannel(int replyMqd, int selfWakeMqd, int replyMessageSize, int requestMqd, int requestMessageSize, uint connection, SafeFileHandle serverPidfd, PeerCredentials server)
         : base(requestMqd, requestMessageSize, connection, serverPidfd, server)
     {
         _replyMqd = replyMqd;
+        _selfWakeMqd = selfWakeMqd;
         _receiveBuffer = GC.AllocateUninitializedArray<byte>(replyMessageSize, pinned: true);
     }
 
@@ -34,7 +43,11 @@ internal sealed unsafe class MqClientChannel : MqChannel
                 {
                     return false;
                 }
-                nint received = Interop.Mqueue.Receive(_replyMqd, buffer, (nuint)_receiveBuffer.Length, null);
+                // Once the server is gone, take only what it sent before dying: a deadline in the past makes
+                // the receive return at once when the queue is empty.
+                int sliceMs = _serverGone ? 0 : (int)Math.Min(LivenessSliceMs, Math.Max(0, deadline - Environment.TickCount64));
+                Interop.Mqueue.Timespec until = Interop.Mqueue.Deadline(sliceMs);
+                nint received = Interop.Mqueue.TimedReceive(_replyMqd, buffer, (nuint)_receiveBuffer.Length, null, &until);
                 if (received >= 0)
                 {
                     message = new ReadOnlySpan<byte>(buffer, (int)received);
@@ -45,51 +58,38 @@ internal sealed unsafe class MqClientChannel : MqChannel
                 {
                     continue;
                 }
-                if (errno != Interop.Mqueue.EAGAIN)
+                if (errno != Interop.Mqueue.ETIMEDOUT)
                 {
-                    throw Interop.LastError("mq_receive");
+                    throw Interop.LastError("mq_timedreceive");
                 }
                 if (_serverGone)
                 {
-                    return false; // what the server sent before it died has been read
+                    return false;
                 }
-                WaitReadable(deadline);
-            }
-        }
-    }
-
-    private void WaitReadable(long deadline)
-    {
-        Interop.Pipe.PollFd* fds = stackalloc Interop.Pipe.PollFd[3];
-        fds[0] = new Interop.Pipe.PollFd { Fd = _replyMqd, Events = Interop.Pipe.POLLIN };
-        fds[1] = new Interop.Pipe.PollFd { Fd = PeerPidfd, Events = Interop.Pipe.POLLIN };
-        fds[2] = new Interop.Pipe.PollFd { Fd = WakeFd, Events = Interop.Pipe.POLLIN };
-        while (true)
-        {
-            int timeout = deadline == long.MaxValue ? -1 : (int)Math.Max(0, deadline - Environment.TickCount64);
-            int ready = Interop.Pipe.Poll(fds, 3, timeout);
-            if (ready > 0)
-            {
-                if (fds[1].Revents != 0)
+                if (PeerHasExited())
                 {
                     _serverGone = true;
+                    continue;
                 }
-                if (fds[2].Revents != 0)
+                if (Environment.TickCount64 >= deadline)
                 {
-                    DrainWake();
+                    throw new TimeoutException("no message within the receive timeout");
                 }
-                return;
-            }
-            if (ready == 0)
-            {
-                throw new TimeoutException("no message within the receive timeout");
-            }
-            if (Marshal.GetLastPInvokeError() != Interop.Pipe.EINTR)
-            {
-                throw Interop.LastError("poll");
             }
         }
     }
 
-    protected override void DisposeCore() => Interop.Mqueue.Close(_replyMqd);
+    protected override void WakeReceiver()
+    {
+        byte* bye = stackalloc byte[QueueMessage.HeaderSize];
+        QueueMessage.WriteHeader(new Span<byte>(bye, QueueMessage.HeaderSize), Connection, QueueMessageKind.Bye);
+        // Fails only when the queue is full, and then the receiver is not blocked: it sees the flag first.
+        Interop.Mqueue.Send(_selfWakeMqd, bye, QueueMessage.HeaderSize, Interop.Mqueue.WakePriority);
+    }
+
+    protected override void DisposeCore()
+    {
+        Interop.Mqueue.Close(_replyMqd);
+        Interop.Mqueue.Close(_selfWakeMqd);
+    }
 }

@@ -30,8 +30,15 @@ internal static class MqConnector
         string replyName = MqNames.ReplyQueue(queueName, pid, sequence);
         int reply = CreateReplyQueue(replyName);
         int request = -1;
+        // A second, non-blocking write descriptor on our own reply queue, opened while the name surely exists:
+        // Shutdown wakes a blocked receive by sending through it.
+        int selfWake = Interop.Mqueue.Open(replyName, Interop.Mqueue.O_WRONLY | Interop.Mqueue.O_NONBLOCK);
         try
         {
+            if (selfWake < 0)
+            {
+                throw Interop.LastError("mq_open", replyName);
+            }
             // 1. Find the server's queue and announce ourselves, waiting for a server to appear.
             while ((request = OpenRequestQueue(queueName)) < 0 || !TrySendConnect(request, pid, sequence))
             {
@@ -56,8 +63,8 @@ internal static class MqConnector
             {
                 throw new IpcDisconnectedException($"The server of '{queueName}' (pid {serverPid}) exited while accepting the connection.");
             }
-            var channel = new MqClientChannel(reply, (int)Interop.Mqueue.Attributes(reply).MessageSize, request, (int)Interop.Mqueue.Attributes(request).MessageSize, connection, pidfd, server);
-            reply = request = -1;
+            var channel = new MqClientChannel(reply, selfWake, (int)Interop.Mqueue.Attributes(reply).MessageSize, request, (int)Interop.Mqueue.Attributes(request).MessageSize, connection, pidfd, server);
+            reply = request = selfWake = -1;
             return channel;
         }
         finally
@@ -69,6 +76,10 @@ internal static class MqConnector
             if (reply >= 0)
             {
                 Interop.Mqueue.Close(reply);
+            }
+            if (selfWake >= 0)
+            {
+                Interop.Mqueue.Close(selfWake);
             }
             Interop.Mqueue.Unlink(replyName); // ENOENT when the server got there first
         }
@@ -133,10 +144,10 @@ internal static class MqConnector
     {
         int size = (int)Interop.Mqueue.Attributes(reply).MessageSize;
         byte* message = stackalloc byte[size];
-        long deadline = Environment.TickCount64 + timeoutMs;
+        Interop.Mqueue.Timespec until = Interop.Mqueue.Deadline(timeoutMs);
         while (true)
         {
-            nint received = Interop.Mqueue.Receive(reply, message, (nuint)size, null);
+            nint received = Interop.Mqueue.TimedReceive(reply, message, (nuint)size, null, &until);
             if (received >= 0)
             {
                 var span = new ReadOnlySpan<byte>(message, (int)received);
@@ -148,18 +159,13 @@ internal static class MqConnector
                 throw new IpcProtocolException("the server's Accept message is malformed");
             }
             int errno = Marshal.GetLastPInvokeError();
-            if (errno == Interop.Mqueue.EINTR)
-            {
-                continue;
-            }
-            if (errno != Interop.Mqueue.EAGAIN)
-            {
-                throw Interop.LastError("mq_receive");
-            }
-            int left = (int)(deadline - Environment.TickCount64);
-            if (left <= 0 || Interop.Pipe.PollOne(reply, Interop.Pipe.POLLIN, left) == 0)
+            if (errno == Interop.Mqueue.ETIMEDOUT)
             {
                 throw new IpcTimeoutException($"The server of the message queue '{queueName}' did not take the connection in time. Is the server running?");
+            }
+            if (errno != Interop.Mqueue.EINTR)
+            {
+                throw Interop.LastError("mq_timedreceive");
             }
         }
     }

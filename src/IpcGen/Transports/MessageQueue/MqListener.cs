@@ -47,25 +47,35 @@ internal sealed unsafe class MqListener : ConnectionListener
         string queueName = MqNames.RequestQueue(endpoint);
         SafeFileHandle lockHandle = EndpointLock.Acquire(lockPath, queueName);
         int mqd = -1;
+        int readerMqd = -1;
         try
         {
             // We own the endpoint: a queue of that name was left by a server that died.
             ReclaimStale(queueName);
             (long messages, long size) = MqGeometry.Request;
-            mqd = Interop.Mqueue.Create(queueName, Interop.Mqueue.O_RDONLY, messages, size);
+            mqd = Interop.Mqueue.Create(queueName, Interop.Mqueue.O_RDWR | Interop.Mqueue.O_NONBLOCK, messages, size);
             if (mqd < 0)
             {
                 throw MqGeometry.CreateFailed(queueName, messages, size);
+            }
+            readerMqd = Interop.Mqueue.Open(queueName, Interop.Mqueue.O_RDONLY);
+            if (readerMqd < 0)
+            {
+                throw Interop.LastError("mq_open", queueName);
             }
             int messageSize = (int)Interop.Mqueue.Attributes(mqd).MessageSize;
             ILogger logger = options.Logger ?? NullLogger.Instance;
             // A connection whose thread is busy can fall this far behind before it counts as a flood.
             long mailboxLimit = 2L * options.MaxMessageSize + (1 << 20);
-            var router = new MqRequestRouter(mqd, queueName, messageSize, mailboxLimit, logger);
+            var router = new MqRequestRouter(mqd, readerMqd, queueName, messageSize, mailboxLimit, logger);
             return new MqListener(lockHandle, lockPath, queueName, router, logger);
         }
         catch
         {
+            if (readerMqd >= 0)
+            {
+                Interop.Mqueue.Close(readerMqd);
+            }
             if (mqd >= 0)
             {
                 Interop.Mqueue.Close(mqd);

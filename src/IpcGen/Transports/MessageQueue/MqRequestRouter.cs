@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using IpcGen.Diagnostics;
 using IpcGen.Protocol;
+using IpcGen.Transports.Queues;
 using Microsoft.Extensions.Logging;
 
 namespace IpcGen.Transports.MessageQueue;
@@ -70,7 +71,8 @@ internal sealed unsafe class MqRequestRouter
     /// <summary>How long the reader role must lie unused before the accept thread takes it.</summary>
     private const int AcceptorIdleMs = 20;
 
-    private readonly int _mqd;
+    private readonly int _mqd;          // non-blocking, read-write: drains, wake-ups, attributes
+    private readonly int _readerMqd;    // blocking, read-only: where the reader waits
     private readonly string _queueName;
     private readonly long _mailboxLimit;
     private readonly ILogger _logger;
@@ -81,10 +83,12 @@ internal sealed unsafe class MqRequestRouter
     private MqParticipant? _reader;
     private long _epoch; // bumps whenever the reader role changes hands
     private int _references = 1;
-    private int _waitingHint; // _waiting.Count as of the last routed message: lets the accept thread yield without the lock
 
-    /// <summary>Takes ownership of <paramref name="mqd"/> (the request queue, read side).</summary>
-    public MqRequestRouter(int mqd, string queueName, int messageSize, long mailboxLimit, ILogger logger)
+    /// <summary>
+    /// Takes ownership of both descriptors of the request queue: <paramref name="mqd"/> non-blocking and
+    /// read-write, <paramref name="readerMqd"/> blocking and read-only.
+    /// </summary>
+    public MqRequestRouter(int mqd, int readerMqd, string queueName, int messageSize, long mailboxLimit, ILogger logger)
     {
         int wake = Interop.Pipe.EventFd(0, Interop.Pipe.EFD_CLOEXEC | Interop.Pipe.EFD_NONBLOCK);
         if (wake < 0)
@@ -92,6 +96,7 @@ internal sealed unsafe class MqRequestRouter
             throw Interop.LastError("eventfd");
         }
         _mqd = mqd;
+        _readerMqd = readerMqd;
         _queueName = queueName;
         MessageSize = messageSize;
         _mailboxLimit = mailboxLimit;
@@ -127,6 +132,7 @@ internal sealed unsafe class MqRequestRouter
             }
         }
         Interop.Mqueue.Close(_mqd);
+        Interop.Mqueue.Close(_readerMqd);
         Interop.Pipe.Close(_acceptor.WakeFd);
     }
 
@@ -164,6 +170,35 @@ internal sealed unsafe class MqRequestRouter
         ReturnLent(participant);
     }
 
+    /// <summary>Makes <paramref name="participant"/> notice it was stopped, also while it waits as the reader.</summary>
+    public void Wake(MqParticipant participant)
+    {
+        lock (_gate)
+        {
+            if (_references != 0)
+            {
+                WakeReaderLocked(participant);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The reader waits in the kernel's message-queue receive, which only a message ends: if
+    /// <paramref name="participant"/> is the reader, put a wake-up in the queue (connection 0, Bye — a
+    /// kind no Connect can be confused with), at a priority that overtakes everything. A full queue needs
+    /// none: the reader is not waiting then, and it looks at its state after every message.
+    /// </summary>
+    private void WakeReaderLocked(MqParticipant participant)
+    {
+        if (_reader != participant)
+        {
+            return;
+        }
+        byte* wake = stackalloc byte[QueueMessage.HeaderSize];
+        QueueMessage.WriteHeader(new Span<byte>(wake, QueueMessage.HeaderSize), 0, QueueMessageKind.Bye);
+        Interop.Mqueue.Send(_mqd, wake, QueueMessage.HeaderSize, Interop.Mqueue.WakePriority);
+    }
+
     /// <summary>Makes the accept thread's <see cref="AcceptNext"/> return false.</summary>
     public void StopAccepting()
     {
@@ -173,6 +208,7 @@ internal sealed unsafe class MqRequestRouter
             if (_references != 0)
             {
                 _acceptor.Signal();
+                WakeReaderLocked(_acceptor);
             }
         }
     }
@@ -254,7 +290,14 @@ internal sealed unsafe class MqRequestRouter
                     }
                     return; // EAGAIN: drained; anything else the reader will report
                 }
-                Route(me, new ReadOnlySpan<byte>(buffer, (int)received), priority, keepOwn: false);
+                var incoming = new ReadOnlySpan<byte>(buffer, (int)received);
+                if (IsReaderWake(incoming))
+                {
+                    // Meant for the blocked reader, not for us: put it back and leave the rest to the reader.
+                    Interop.Mqueue.Send(_mqd, buffer, (nuint)received, priority);
+                    return;
+                }
+                Route(me, incoming, priority, keepOwn: false);
             }
         }
     }
@@ -374,7 +417,7 @@ internal sealed unsafe class MqRequestRouter
         }
         if (_reader == _acceptor)
         {
-            _acceptor.Signal(); // a connection thread is back: the accept thread hands the role over
+            WakeReaderLocked(_acceptor); // a connection thread is back: the accept thread hands the role over
         }
         return false;
     }
@@ -421,19 +464,31 @@ internal sealed unsafe class MqRequestRouter
 
     /// <summary>
     /// Reads the queue as its only reader until a message for <paramref name="me"/> arrives (true, role
-    /// released) or the role must go (false: stopped, client gone, or the accept thread yielding).
+    /// released) or the role must go (false: stopped, client gone, mail from another thread's drain, or the
+    /// accept thread yielding to a connection). It blocks in <c>mq_timedreceive</c> itself — no poll in
+    /// front of it, so a request costs the kernel what it costs in C — in slices of
+    /// <see cref="MqClientChannel.LivenessSliceMs"/>, after which it asks the client's pidfd.
     /// </summary>
     private bool ReadAsReader(MqParticipant me, long deadline, out ReadOnlySpan<byte> message)
     {
         message = default;
         bool acceptor = me == _acceptor;
-        Interop.Pipe.PollFd* fds = stackalloc Interop.Pipe.PollFd[3];
         uint priority;
         fixed (byte* buffer = me.ReceiveBuffer)
         {
             while (true)
             {
-                nint received = Interop.Mqueue.Receive(_mqd, buffer, (nuint)me.ReceiveBuffer.Length, &priority);
+                lock (_gate)
+                {
+                    if (me.Stopped || (acceptor && _waiting.Count > 0) || me.Mailbox.Count != 0)
+                    {
+                        ReleaseRoleLocked(me);
+                        return false;
+                    }
+                }
+                int sliceMs = (int)Math.Min(MqClientChannel.LivenessSliceMs, Math.Max(0, deadline - Environment.TickCount64));
+                Interop.Mqueue.Timespec until = Interop.Mqueue.Deadline(sliceMs);
+                nint received = Interop.Mqueue.TimedReceive(_readerMqd, buffer, (nuint)me.ReceiveBuffer.Length, &priority, &until);
                 if (received >= 0)
                 {
                     var incoming = new ReadOnlySpan<byte>(buffer, (int)received);
@@ -443,11 +498,6 @@ internal sealed unsafe class MqRequestRouter
                         message = incoming;
                         return true;
                     }
-                    if (me.Stopped || (acceptor && Volatile.Read(ref _waitingHint) != 0) || Volatile.Read(ref me.MailboxBytes) != 0)
-                    {
-                        ReleaseRole(me);
-                        return false;
-                    }
                     continue;
                 }
                 int errno = Marshal.GetLastPInvokeError();
@@ -455,48 +505,21 @@ internal sealed unsafe class MqRequestRouter
                 {
                     continue;
                 }
-                if (errno != Interop.Mqueue.EAGAIN)
+                if (errno != Interop.Mqueue.ETIMEDOUT)
                 {
                     ReleaseRole(me);
-                    throw Interop.LastError("mq_receive", _queueName);
+                    throw Interop.LastError("mq_timedreceive", _queueName);
                 }
-                lock (_gate)
-                {
-                    // Stopping; or a connection wants the role back from the accept thread; or another thread's
-                    // drain put messages in our mailbox (the caller takes them, best first).
-                    if (me.Stopped || (acceptor && _waiting.Count > 0) || me.Mailbox.Count != 0)
-                    {
-                        ReleaseRoleLocked(me);
-                        return false;
-                    }
-                }
-                fds[0] = new Interop.Pipe.PollFd { Fd = _mqd, Events = Interop.Pipe.POLLIN };
-                fds[1] = new Interop.Pipe.PollFd { Fd = me.WakeFd, Events = Interop.Pipe.POLLIN };
-                fds[2] = new Interop.Pipe.PollFd { Fd = me.PeerPidfd, Events = Interop.Pipe.POLLIN };
-                int ready = Interop.Pipe.Poll(fds, 3, TimeoutFrom(deadline));
-                if (ready == 0)
-                {
-                    ReleaseRole(me);
-                    throw new TimeoutException("no message within the receive timeout");
-                }
-                if (ready < 0)
-                {
-                    if (Marshal.GetLastPInvokeError() == Interop.Pipe.EINTR)
-                    {
-                        continue;
-                    }
-                    ReleaseRole(me);
-                    throw Interop.LastError("poll");
-                }
-                if (fds[1].Revents != 0)
-                {
-                    me.DrainWake();
-                }
-                if (fds[2].Revents != 0)
+                if (me.PeerPidfd >= 0 && Interop.Pipe.PollOne(me.PeerPidfd, Interop.Pipe.POLLIN, 0) != 0)
                 {
                     me.PeerGone = true;
                     ReleaseRole(me);
                     return false;
+                }
+                if (Environment.TickCount64 >= deadline)
+                {
+                    ReleaseRole(me);
+                    throw new TimeoutException("no message within the receive timeout");
                 }
             }
         }
@@ -511,9 +534,12 @@ internal sealed unsafe class MqRequestRouter
     private bool Route(MqParticipant reader, ReadOnlySpan<byte> incoming, uint priority, bool keepOwn)
     {
         uint connection = incoming.Length >= 4 ? BinaryPrimitives.ReadUInt32LittleEndian(incoming) : uint.MaxValue;
+        if (IsReaderWake(incoming))
+        {
+            return false; // the caller looks at its state again
+        }
         lock (_gate)
         {
-            _waitingHint = _waiting.Count;
             MqParticipant? target = connection == 0 ? _acceptor : _connections.GetValueOrDefault(connection);
             if (target == reader && keepOwn && reader.Mailbox.Count == 0)
             {
@@ -525,6 +551,7 @@ internal sealed unsafe class MqRequestRouter
                 {
                     target.Overflowed = true; // the owner closes the connection
                     target.Signal();
+                    WakeReaderLocked(target);
                     return false;
                 }
                 byte[] copy = ArrayPool<byte>.Shared.Rent(Math.Max(1, incoming.Length));
@@ -540,6 +567,7 @@ internal sealed unsafe class MqRequestRouter
                 if (target != reader)
                 {
                     target.Signal();
+                    WakeReaderLocked(target); // a drain on another thread took the reader's own message
                 }
                 return false;
             }
@@ -547,6 +575,9 @@ internal sealed unsafe class MqRequestRouter
         Log.QueueMessageDropped(_logger, _queueName, connection, incoming.Length);
         return false;
     }
+
+    private static bool IsReaderWake(ReadOnlySpan<byte> incoming)
+        => incoming.Length == QueueMessage.HeaderSize && BinaryPrimitives.ReadUInt32LittleEndian(incoming) == 0 && incoming[4] == (byte)QueueMessageKind.Bye;
 
     private void WaitAsFollower(MqParticipant me, long deadline)
     {

@@ -49,6 +49,14 @@ internal sealed class MqServerChannel : MqChannel
         base.Shutdown();
     }
 
+    protected override void WakeReceiver()
+    {
+        if (_attached)
+        {
+            _router.Wake(_participant);
+        }
+    }
+
     protected override void DisposeCore()
     {
         _participant.Stopped = true;
