@@ -19,6 +19,13 @@ internal static class TestEnvironment
         Environment.SetEnvironmentVariable("XDG_RUNTIME_DIR", Root);
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
+            // POSIX queues live outside the runtime directory, in the kernel, until unlinked or reboot; a test
+            // that killed a server and never restarted it on that endpoint would leave its request queue to
+            // eat this user's RLIMIT_MSGQUEUE budget. Unlink every request queue an endpoint of ours could have.
+            foreach (string endpoint in s_endpoints)
+            {
+                IpcGen.Interop.Mqueue.Unlink(IpcGen.Transports.MessageQueue.MqNames.RequestQueue(endpoint));
+            }
             try
             {
                 Directory.Delete(Root, recursive: true);
@@ -30,7 +37,14 @@ internal static class TestEnvironment
     }
 
     /// <summary>A fresh endpoint name, unique to this call.</summary>
-    public static string NewEndpoint([CallerMemberName] string test = "") => $"{test[..Math.Min(24, test.Length)]}-{Guid.NewGuid():N}"[..(Math.Min(24, test.Length) + 13)];
+    public static string NewEndpoint([CallerMemberName] string test = "")
+    {
+        string endpoint = $"{test[..Math.Min(24, test.Length)]}-{Guid.NewGuid():N}"[..(Math.Min(24, test.Length) + 13)];
+        s_endpoints.Add(endpoint);
+        return endpoint;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentBag<string> s_endpoints = new();
 
     /// <summary>The files a server on <paramref name="endpoint"/> creates (socket and lock), whether or not they exist.</summary>
     public static string[] EndpointFiles(string endpoint)
