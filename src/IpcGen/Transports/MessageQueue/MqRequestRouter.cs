@@ -14,12 +14,16 @@ namespace IpcGen.Transports.MessageQueue;
 /// </summary>
 internal sealed class MqParticipant
 {
-    public MqParticipant(int wakeFd, int peerPidfd, int messageSize)
+    public MqParticipant(uint connection, int wakeFd, int peerPidfd, int messageSize)
     {
+        Connection = connection;
         WakeFd = wakeFd;
         PeerPidfd = peerPidfd;
         ReceiveBuffer = GC.AllocateUninitializedArray<byte>(messageSize, pinned: true);
     }
+
+    /// <summary>The connection id its messages carry (0 for the accept thread: Connect messages).</summary>
+    public uint Connection { get; }
 
     /// <summary>An eventfd: signalled when a message lands in the mailbox, the reader role is handed over, or it must stop.</summary>
     public int WakeFd { get; }
@@ -101,7 +105,7 @@ internal sealed unsafe class MqRequestRouter
         MessageSize = messageSize;
         _mailboxLimit = mailboxLimit;
         _logger = logger;
-        _acceptor = new MqParticipant(wake, -1, messageSize);
+        _acceptor = new MqParticipant(0, wake, -1, messageSize);
     }
 
     /// <summary>The request queue's message size (mq_msgsize).</summary>
@@ -474,24 +478,39 @@ internal sealed unsafe class MqRequestRouter
         message = default;
         bool acceptor = me == _acceptor;
         uint priority;
+        bool checkState = false; // the caller took the role under the lock, having just checked the same
         fixed (byte* buffer = me.ReceiveBuffer)
         {
             while (true)
             {
-                lock (_gate)
+                if (checkState)
                 {
-                    if (me.Stopped || (acceptor && _waiting.Count > 0) || me.Mailbox.Count != 0)
+                    lock (_gate)
                     {
-                        ReleaseRoleLocked(me);
-                        return false;
+                        if (me.Stopped || (acceptor && _waiting.Count > 0) || me.Mailbox.Count != 0)
+                        {
+                            ReleaseRoleLocked(me);
+                            return false;
+                        }
                     }
                 }
+                checkState = true;
                 int sliceMs = (int)Math.Min(MqClientChannel.LivenessSliceMs, Math.Max(0, deadline - Environment.TickCount64));
                 Interop.Mqueue.Timespec until = Interop.Mqueue.Deadline(sliceMs);
                 nint received = Interop.Mqueue.TimedReceive(_readerMqd, buffer, (nuint)me.ReceiveBuffer.Length, &priority, &until);
                 if (received >= 0)
                 {
                     var incoming = new ReadOnlySpan<byte>(buffer, (int)received);
+                    // The common case needs no lookup: our own message, nothing waiting in our mailbox that
+                    // could outrank it (only other threads' drains fill it while we read; the lock-free look
+                    // may miss one just landing, which then comes next, a priority inversion of one message).
+                    if (received >= 4 && BinaryPrimitives.ReadUInt32LittleEndian(incoming) == me.Connection && !IsReaderWake(incoming)
+                        && Volatile.Read(ref me.MailboxBytes) == 0)
+                    {
+                        ReleaseRole(me);
+                        message = incoming;
+                        return true;
+                    }
                     if (Route(me, incoming, priority, keepOwn: true))
                     {
                         ReleaseRole(me);

@@ -16,7 +16,7 @@ internal sealed class MqServerChannel : MqChannel
         : base(replyMqd, replyMessageSize, connection, clientPidfd, client)
     {
         _router = router;
-        _participant = new MqParticipant(WakeFd, PeerPidfd, router.MessageSize);
+        _participant = new MqParticipant(connection, WakeFd, PeerPidfd, router.MessageSize);
     }
 
     /// <summary>Starts routing this connection's messages to it; false if the id is taken or the router closed.</summary>
