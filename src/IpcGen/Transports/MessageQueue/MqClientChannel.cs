@@ -10,17 +10,20 @@ namespace IpcGen.Transports.MessageQueue;
 /// <c>mq_timedreceive</c> itself — no poll before it — so a reply costs what it costs in C. What must
 /// interrupt it is put into the same queue: <see cref="FrameChannel.Shutdown"/> sends this client a Bye of
 /// its own at the highest priority. A killed server sends nothing; the receive wakes every
-/// <see cref="LivenessSliceMs"/> to ask the server's pidfd, so its death is seen well within a second.
+/// <see cref="DefaultLivenessSliceMs"/> ms to ask the server's pidfd, so its death is seen well within a second.
 /// </summary>
 internal sealed unsafe class MqClientChannel : MqChannel
 {
-    /// <summary>How long one blocking receive lasts before the server's pidfd is consulted.</summary>
-    internal const int LivenessSliceMs = 200;
+    /// <summary>How long one blocking receive lasts before the peer's pidfd is consulted (both sides).</summary>
+    internal const int DefaultLivenessSliceMs = 200;
 
     private readonly int _replyMqd;     // blocking, read side
     private readonly int _selfWakeMqd;  // non-blocking, write side of the same queue
     private readonly byte[] _receiveBuffer;
     private bool _serverGone;
+
+    /// <summary>The receive slice of this channel; tests lengthen it to prove that nothing but the wake-up ends a wait.</summary>
+    internal int LivenessSliceMs { get; set; } = DefaultLivenessSliceMs;
 
     /// <summary>Takes ownership of the queue descriptors and the server's pidfd.</summary>
     public MqClientChannel(int replyMqd, int selfWakeMqd, int replyMessageSize, int requestMqd, int requestMessageSize, uint connection, SafeFileHandle serverPidfd, PeerCredentials server)

@@ -109,7 +109,8 @@ internal static class MqGeometry
             return new IpcException(
                 $"Cannot create the message queue '{name}' ({messages} × {size} bytes): this user's POSIX message queues " +
                 $"have used up their per-user budget (RLIMIT_MSGQUEUE = {budget}, shared by every queue of every process of the user; errno {errno}). " +
-                "Close other servers or clients of the MessageQueue transport, or raise the limit (ulimit -q).");
+                "Close other servers or clients of the MessageQueue transport, or raise the limit (ulimit -q)" +
+                (errno == Interop.Mqueue.EMFILE ? "; if the budget is not used up, this process has run out of file descriptors." : "."));
         }
         return Interop.LastError("mq_open", name);
     }

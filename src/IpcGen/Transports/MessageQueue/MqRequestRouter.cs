@@ -75,6 +75,9 @@ internal sealed unsafe class MqRequestRouter
     /// <summary>How long the reader role must lie unused before the accept thread takes it.</summary>
     private const int AcceptorIdleMs = 20;
 
+    /// <summary>Connect messages the accept thread may have waiting; more are dropped (a flood must not grow memory).</summary>
+    private const int MaxPendingConnects = 1024;
+
     private readonly int _mqd;          // non-blocking, read-write: drains, wake-ups, attributes
     private readonly int _readerMqd;    // blocking, read-only: where the reader waits
     private readonly string _queueName;
@@ -471,7 +474,7 @@ internal sealed unsafe class MqRequestRouter
     /// released) or the role must go (false: stopped, client gone, mail from another thread's drain, or the
     /// accept thread yielding to a connection). It blocks in <c>mq_timedreceive</c> itself — no poll in
     /// front of it, so a request costs the kernel what it costs in C — in slices of
-    /// <see cref="MqClientChannel.LivenessSliceMs"/>, after which it asks the client's pidfd.
+    /// <see cref="MqClientChannel.DefaultLivenessSliceMs"/>, after which it asks the client's pidfd.
     /// </summary>
     private bool ReadAsReader(MqParticipant me, long deadline, out ReadOnlySpan<byte> message)
     {
@@ -495,7 +498,7 @@ internal sealed unsafe class MqRequestRouter
                     }
                 }
                 checkState = true;
-                int sliceMs = (int)Math.Min(MqClientChannel.LivenessSliceMs, Math.Max(0, deadline - Environment.TickCount64));
+                int sliceMs = (int)Math.Min(MqClientChannel.DefaultLivenessSliceMs, Math.Max(0, deadline - Environment.TickCount64));
                 Interop.Mqueue.Timespec until = Interop.Mqueue.Deadline(sliceMs);
                 nint received = Interop.Mqueue.TimedReceive(_readerMqd, buffer, (nuint)me.ReceiveBuffer.Length, &priority, &until);
                 if (received >= 0)
@@ -563,6 +566,10 @@ internal sealed unsafe class MqRequestRouter
             if (target == reader && keepOwn && reader.Mailbox.Count == 0)
             {
                 return true;
+            }
+            if (target == _acceptor && target.Mailbox.Count >= MaxPendingConnects)
+            {
+                target = null; // a Connect flood: drop the excess, keep accepting
             }
             if (target is not null && !target.Overflowed)
             {

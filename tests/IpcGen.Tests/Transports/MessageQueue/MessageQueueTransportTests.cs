@@ -300,6 +300,21 @@ public sealed class MessageQueueTransportTests
     }
 
     [Fact]
+    public async Task Shutdown_wakes_a_receive_blocked_in_the_queue()
+    {
+        // The server must not end the wait by dropping the silent connection (and saying Bye).
+        using var server = new InProcessServer(IpcTransport.MessageQueue, o => o.HandshakeTimeout = TimeSpan.FromMinutes(10));
+        using var channel = (MqClientChannel)await MqConnector.ConnectAsync(server.Endpoint, TimeSpan.FromSeconds(10), CancellationToken.None);
+        channel.LivenessSliceMs = 600_000; // only the wake-up message can end this wait
+        Task<bool> receiving = Task.Factory.StartNew(() => channel.TryReceive(4096, out _, out _), TaskCreationOptions.LongRunning);
+        await Task.Delay(50);
+        Assert.False(receiving.IsCompleted); // nothing to receive: it blocks in mq_timedreceive
+        channel.Shutdown();
+        Assert.Same(receiving, await Task.WhenAny(receiving, Task.Delay(TimeSpan.FromSeconds(10))));
+        Assert.False(await receiving);
+    }
+
+    [Fact]
     public void A_message_for_an_unknown_connection_is_dropped_with_a_log_line()
     {
         using var server = new InProcessServer(IpcTransport.MessageQueue);
