@@ -242,6 +242,9 @@ internal sealed unsafe class MqRequestRouter
                 DrainQueue(participant);
                 lock (_gate)
                 {
+                    // Off to work: no longer waiting for the role, and not holding it (it may have been handed
+                    // over meanwhile) — a busy thread must never keep others' messages unread.
+                    LeaveLocked(participant);
                     TakeFromMailboxLocked(participant, out message);
                     return true;
                 }

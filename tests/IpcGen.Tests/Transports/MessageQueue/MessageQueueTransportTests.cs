@@ -118,15 +118,19 @@ public sealed class MessageQueueTransportTests
         var probe = new PriorityProbe();
         string endpoint = TestEnvironment.NewEndpoint();
         using IpcServer server = ServeProbe(probe, endpoint);
-        using var busy = ConnectProbe(endpoint);
+        // The other connection first, idle: its thread reads the queue, so the busy connection's call reaches
+        // its thread through the mailbox, and that thread must not be handed the reader role while busy.
         using var other = ConnectProbe(endpoint);
+        Assert.Equal(0, other.Urgent(0));
+        using var busy = ConnectProbe(endpoint);
         try
         {
             Task<int> held = OnOwnThread(() => busy.Bulk(0));
             Assert.True(probe.FirstBulkStarted.Wait(TimeSpan.FromSeconds(10)));
             Assert.Equal(1, other.Urgent(1));
+            Assert.Equal(11, other.Urgent(11));
 
-            // Now the only other connection is idle too; a newcomer must still get in and be served.
+            // A newcomer must still get in and be served.
             using var newcomer = ConnectProbe(endpoint);
             Assert.Equal(2, newcomer.Urgent(2));
             Assert.Equal(3, other.Bulk(3));
