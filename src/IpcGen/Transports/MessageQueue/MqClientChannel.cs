@@ -34,6 +34,12 @@ internal sealed unsafe class MqClientChannel : MqChannel
         _receiveBuffer = GC.AllocateUninitializedArray<byte>(replyMessageSize, pinned: true);
     }
 
+    /// <summary>Messages waiting in the reply queue now (tests wait on it).</summary>
+    internal long ReplyQueueDepth => Interop.Mqueue.Attributes(_replyMqd).CurrentMessages;
+
+    /// <summary>The reply queue's capacity in messages.</summary>
+    internal long ReplyQueueCapacity => Interop.Mqueue.Attributes(_replyMqd).MaxMessages;
+
     protected override bool NextMessage(out ReadOnlySpan<byte> message)
     {
         message = default;

@@ -21,6 +21,10 @@ public partial interface IPriorityProbe
 
     [IpcPriority(20)]
     int Urgent(int n);
+
+    /// <summary>A result far larger than a client's reply queue holds.</summary>
+    [IpcMethod(Id = 50)]
+    byte[] Big(int size);
 }
 
 public sealed class PriorityProbe : IPriorityProbe
@@ -47,6 +51,8 @@ public sealed class PriorityProbe : IPriorityProbe
         Order.Enqueue("urgent");
         return n;
     }
+
+    public byte[] Big(int size) => new byte[size];
 }
 
 /// <summary>What the POSIX message-queue transport adds to the behaviour suite.</summary>
@@ -316,6 +322,37 @@ public sealed class MessageQueueTransportTests
         channel.Shutdown();
         Assert.Same(receiving, await Task.WhenAny(receiving, Task.Delay(TimeSpan.FromSeconds(10))));
         Assert.False(await receiving);
+    }
+
+    [Fact]
+    public async Task A_server_waiting_for_room_in_a_reply_queue_is_released_by_stopping()
+    {
+        var probe = new PriorityProbe();
+        string endpoint = TestEnvironment.NewEndpoint();
+        IpcServer server = ServeProbe(probe, endpoint);
+        using var raw = (MqClientChannel)await MqConnector.ConnectAsync(endpoint, TimeSpan.FromSeconds(10), CancellationToken.None);
+        try
+        {
+            // A client that asks for a megabyte and never reads it: the server fills its reply queue and waits.
+            var writer = new FrameWriter();
+            writer.Reset(FrameKind.Handshake, 0, 0, int.MaxValue);
+            new Handshake(IPriorityProbe.IpcContractFingerprint, 16 << 20, IPriorityProbe.IpcContractName).Write(writer);
+            raw.Send(writer.Complete());
+            writer.Release();
+            Assert.True(raw.TryReceive(4096, out FrameHeader ack, out _));
+            Assert.Equal(FrameKind.HandshakeAck, ack.Kind);
+            var request = new byte[FrameHeader.Size + 4];
+            new FrameHeader(4, FrameKind.Request, 0, 50, 1).Write(request);
+            BinaryPrimitives.WriteInt32LittleEndian(request.AsSpan(FrameHeader.Size), 1 << 20);
+            raw.Send(request);
+            Eventually.True(() => raw.ReplyQueueDepth == raw.ReplyQueueCapacity, "the reply queue is full");
+        }
+        finally
+        {
+            server.Dispose();
+        }
+        // The client is alive and silent: only the stop's wake-up frees the server's sender from poll(POLLOUT).
+        Eventually.True(() => server.ConnectionCount == 0, "the connection thread finished");
     }
 
     [Fact]
