@@ -38,6 +38,8 @@ internal sealed unsafe class MqListener : ConnectionListener
     /// <summary>The request queue's name (what <c>mq_open</c> takes).</summary>
     public override string Endpoint => _queueName;
 
+    internal MqRequestRouter Router => _router;
+
     /// <summary>Requests received or queued but not yet taken by their connection (tests wait on it).</summary>
     internal long PendingRequests => _router.PendingMessages();
 

@@ -111,6 +111,9 @@ internal sealed unsafe class MqRequestRouter
         _acceptor = new MqParticipant(0, wake, -1, messageSize);
     }
 
+    /// <summary>How long the reader blocks before it asks its client's pidfd; tests lengthen it to prove that only the wake-up message ends a wait.</summary>
+    internal int LivenessSliceMs { get; set; } = MqClientChannel.DefaultLivenessSliceMs;
+
     /// <summary>The request queue's message size (mq_msgsize).</summary>
     public int MessageSize { get; }
 
@@ -501,7 +504,7 @@ internal sealed unsafe class MqRequestRouter
                     }
                 }
                 checkState = true;
-                int sliceMs = (int)Math.Min(MqClientChannel.DefaultLivenessSliceMs, Math.Max(0, deadline - Environment.TickCount64));
+                int sliceMs = (int)Math.Min(LivenessSliceMs, Math.Max(0, deadline - Environment.TickCount64));
                 Interop.Mqueue.Timespec until = Interop.Mqueue.Deadline(sliceMs);
                 nint received = Interop.Mqueue.TimedReceive(_readerMqd, buffer, (nuint)me.ReceiveBuffer.Length, &priority, &until);
                 if (received >= 0)

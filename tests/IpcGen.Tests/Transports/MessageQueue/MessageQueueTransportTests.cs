@@ -356,6 +356,25 @@ public sealed class MessageQueueTransportTests
     }
 
     [Fact]
+    public void Stopping_the_server_wakes_the_connection_thread_waiting_in_the_request_queue()
+    {
+        var probe = new PriorityProbe();
+        string endpoint = TestEnvironment.NewEndpoint();
+        IpcServer server = ServeProbe(probe, endpoint);
+        ((MqListener)server.Listener).Router.LivenessSliceMs = 600_000; // only the wake-up message can end a wait
+        using var client = ConnectProbe(endpoint); // connected, and silent until the server has stopped
+        try
+        {
+            Assert.Equal(1, client.Urgent(1)); // its connection thread now waits for the next request as the reader
+        }
+        finally
+        {
+            server.Dispose();
+        }
+        Eventually.True(() => server.ConnectionCount == 0, "the connection thread finished");
+    }
+
+    [Fact]
     public void A_message_for_an_unknown_connection_is_dropped_with_a_log_line()
     {
         using var server = new InProcessServer(IpcTransport.MessageQueue);
