@@ -166,6 +166,32 @@ public sealed class SharedRegionArgumentTests
         }
     }
 
+    [Theory]
+    [InlineData(IpcTransport.UnixSocket, true)]
+    [InlineData(IpcTransport.Pipe, false)]
+    public void Another_process_maps_the_region_it_is_passed(IpcTransport transport, bool nameless)
+    {
+        string endpoint = TestEnvironment.NewEndpoint();
+        using RemoteHost host = RemoteHost.Start("serve", endpoint, transport);
+        using var client = IpcGen.Tests.Contracts.ITestService.Connect(new IpcClientOptions { Endpoint = endpoint, Transport = transport });
+        using var values = SharedRegion<long>.Create(UniqueName(), length: 4096);
+        using var into = SharedRegion<long>.Create(UniqueName());
+        for (int i = 0; i < values.Length; i++)
+        {
+            Volatile.Write(ref values[i], i + 1);
+        }
+        if (nameless)
+        {
+            // Only the descriptors can get these regions to the other process now.
+            File.Delete(values.Path);
+            File.Delete(into.Path);
+        }
+
+        long expected = 4096L * 4097 / 2;
+        Assert.Equal(expected, client.SumRegion(values, into));
+        Assert.Equal(expected, Volatile.Read(ref into.Value)); // written by the other process into our memory
+    }
+
     [Fact]
     public void A_request_announcing_descriptors_it_did_not_send_closes_the_connection()
     {
