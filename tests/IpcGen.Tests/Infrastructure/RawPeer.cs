@@ -22,6 +22,7 @@ public abstract class RawPeer : IDisposable
     {
         IpcTransport.SharedMemory => new ChannelPeer(TransportFactory.ConnectAsync(IpcTransport.SharedMemory, server.Endpoint, new IpcClientOptions(), CancellationToken.None).AsTask().GetAwaiter().GetResult()),
         IpcTransport.Pipe => new ChannelPeer(IpcGen.Transports.Pipe.FifoConnector.ConnectAsync(server.Endpoint, TimeSpan.FromSeconds(10), CancellationToken.None).AsTask().GetAwaiter().GetResult()),
+        IpcTransport.SystemVMessageQueue => new ChannelPeer(IpcGen.Transports.SystemV.SysVConnector.ConnectAsync(server.Endpoint, TimeSpan.FromSeconds(10), CancellationToken.None).AsTask().GetAwaiter().GetResult()),
         _ => new SocketPeer(server.Server.Endpoint), // the Unix socket, or a transport's Unix control socket
     };
 
