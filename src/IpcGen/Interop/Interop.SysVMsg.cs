@@ -47,19 +47,20 @@ internal static partial class Interop
         [LibraryImport("libc", EntryPoint = "msgctl", SetLastError = true)]
         internal static partial int MsgCtl(int id, int command, void* buffer);
 
-        /// <summary>The owner fields of a queue's <c>ipc_perm</c>, the first member of <c>msqid_ds</c> on every ABI.</summary>
-        internal readonly record struct QueueOwner(uint UserId, uint CreatorUserId, uint Mode);
+        /// <summary>What IPC_STAT tells: the owner fields of the queue's <c>ipc_perm</c>, and how full it is.</summary>
+        internal readonly record struct QueueStatus(uint UserId, uint CreatorUserId, uint Mode, long Bytes, long Messages);
 
-        /// <summary>IPC_STAT: the queue's owner and mode; null with errno set when it fails.</summary>
-        public static QueueOwner? Stat(int id)
+        /// <summary>IPC_STAT: the queue's owner, mode and fill; null with errno set when it fails.</summary>
+        public static QueueStatus? Stat(int id)
         {
             byte* buffer = stackalloc byte[MsqidDsSize];
             if (MsgCtl(id, IPC_STAT, buffer) != 0)
             {
                 return null;
             }
-            // struct ipc_perm: key_t __key; uid_t uid; gid_t gid; uid_t cuid; gid_t cgid; then mode (16 or 32 bits, little end first).
-            return new QueueOwner(*(uint*)(buffer + 4), *(uint*)(buffer + 12), *(ushort*)(buffer + 20) & 0xFFFu);
+            // 64-bit msqid_ds: struct ipc_perm (48 bytes: key, uid, gid, cuid, cgid, mode, seq, reserved),
+            // then stime, rtime, ctime, cbytes, qnum, qbytes, lspid, lrpid.
+            return new QueueStatus(*(uint*)(buffer + 4), *(uint*)(buffer + 12), *(ushort*)(buffer + 20) & 0xFFFu, *(long*)(buffer + 72), *(long*)(buffer + 80));
         }
 
         /// <summary>IPC_RMID; true when the queue is gone (removed here or already).</summary>

@@ -92,6 +92,9 @@ internal sealed unsafe class SysVChannel : FrameChannel, IRawSendShutdown
 
     public override PeerCredentials Peer => _peer;
 
+    /// <summary>The queue and the message type this side sends (tests that play a hostile peer).</summary>
+    internal (int QueueId, long WriteType, uint Connection) Route => (_queue.Id, _writeType, _connection);
+
     public override bool TryReceive(int maxPayloadLength, out FrameHeader header, out ReadOnlySpan<byte> payload)
     {
         if (_lent is { } lent)

@@ -76,7 +76,7 @@ internal sealed unsafe class SysVListener : ConnectionListener
             // We hold the endpoint lock, so no live server of ours uses this key: the queue is stale if it is
             // ours, and someone else's otherwise (a key collision we must not touch).
             int existing = Interop.SysVMsg.MsgGet(key, 0);
-            Interop.SysVMsg.QueueOwner? owner = existing >= 0 ? Interop.SysVMsg.Stat(existing) : null;
+            Interop.SysVMsg.QueueStatus? owner = existing >= 0 ? Interop.SysVMsg.Stat(existing) : null;
             uint me = RuntimeDirectory.CurrentUserId;
             if (existing >= 0 && owner is { } o && o.UserId == me && o.CreatorUserId == me && o.Mode == 0b110_000_000)
             {
