@@ -261,7 +261,7 @@ internal sealed unsafe class SysVChannel : FrameChannel, IRawSendShutdown
             }
             if (errno is Interop.SysVMsg.EIDRM or Interop.SysVMsg.EINVAL)
             {
-                throw new IOException("the queue was removed: the server stopped or its process exited");
+                throw new IpcDisconnectedException("The server closed the connection: its queue was removed (the server stopped, or its process exited).");
             }
             if (errno != Interop.SysVMsg.EAGAIN)
             {
