@@ -144,7 +144,9 @@ internal sealed unsafe class PeerWatcher : IDisposable
             }
             if (ready < 0 && Marshal.GetLastPInvokeError() != Interop.Pipe.EINTR)
             {
-                throw Interop.LastError("poll");
+                // No way to fail on this thread without taking the process down: back off and look again.
+                Thread.Sleep(TickMs);
+                continue;
             }
             if (ready > 0 && fds[0].Revents != 0)
             {

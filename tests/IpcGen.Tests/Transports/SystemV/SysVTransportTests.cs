@@ -210,6 +210,23 @@ public sealed class SysVTransportTests
     }
 
     [Fact]
+    public void Malformed_and_forged_connect_requests_are_ignored_and_the_server_keeps_accepting()
+    {
+        using var server = new InProcessServer(IpcTransport.SystemVMessageQueue);
+        int queueId = Interop.SysVMsg.MsgGet(KeyOf(server.Endpoint), 0);
+        Assert.Equal(0, SendRaw(queueId, SysVEndpoint.ConnectType, new byte[] { 1, 2, 3 })); // not an envelope
+        var forged = new byte[QueueMessage.HeaderSize + QueueMessage.ConnectBodySize];
+        QueueMessage.WriteConnect(forged, int.MaxValue - 1, 1); // a pid that does not exist
+        Assert.Equal(0, SendRaw(queueId, SysVEndpoint.ConnectType, forged));
+        var wrongKind = new byte[QueueMessage.HeaderSize];
+        QueueMessage.WriteHeader(wrongKind, 0, QueueMessageKind.Whole);
+        Assert.Equal(0, SendRaw(queueId, SysVEndpoint.ConnectType, wrongKind));
+        using var client = server.Connect();
+        Assert.Equal(3, client.Add(1, 2));
+        Assert.Equal(1, server.Server.ConnectionCount);
+    }
+
+    [Fact]
     public void A_malformed_envelope_closes_that_connection_only()
         => AssertRawMessageClosesTheConnection(message =>
         {
