@@ -106,7 +106,7 @@ internal sealed unsafe class SysVChannel : FrameChannel, IRawSendShutdown
         {
             if (!NextMessage(out ReadOnlySpan<byte> message))
             {
-                if (_reassembler.InProgress && !_shutdown)
+                if (_reassembler.InProgress && !_shutdown && !_peerGone)
                 {
                     throw ThrowHelper.Protocol("connection closed in the middle of a frame");
                 }
