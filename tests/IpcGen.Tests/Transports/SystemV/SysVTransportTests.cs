@@ -189,6 +189,36 @@ public sealed class SysVTransportTests
     }
 
     [Fact]
+    public async Task Shutdown_on_a_full_queue_wakes_the_receive_once_there_is_room()
+    {
+        string endpoint = TestEnvironment.NewEndpoint();
+        using var listener = SysVListener.Bind(endpoint);
+        var accepting = Task.Run(listener.Accept);
+        using var client = (SysVChannel)await SysVConnector.ConnectAsync(endpoint, TimeSpan.FromSeconds(10), CancellationToken.None);
+        using FrameChannel? accepted = await accepting;
+        int queueId = client.Route.QueueId;
+        const long Filler = 999_999_999; // a type nobody reads
+        var chunk = new byte[1024];
+        while (SendRaw(queueId, Filler, chunk) == 0)
+        {
+        }
+        try
+        {
+            var receiving = Task.Run(() => client.TryReceive(4096, out _, out _));
+            await Task.Delay(50);
+            client.Shutdown(); // no room for the wake-up message: the watcher retries it
+            await Task.Delay(100);
+            Assert.False(receiving.IsCompleted);
+            PurgeType(queueId, Filler);
+            Assert.False(await receiving.WaitAsync(TimeSpan.FromSeconds(5)));
+        }
+        finally
+        {
+            PurgeType(queueId, Filler);
+        }
+    }
+
+    [Fact]
     public async Task A_peer_that_never_reads_its_replies_is_given_up_after_the_stall_limit()
     {
         string endpoint = TestEnvironment.NewEndpoint();
@@ -290,6 +320,17 @@ public sealed class SysVTransportTests
     }
 
     private delegate int SpanFunc(Span<byte> envelope);
+
+    private static unsafe void PurgeType(int queueId, long type)
+    {
+        var buffer = new byte[sizeof(long) + 8192];
+        fixed (byte* message = buffer)
+        {
+            while (Interop.SysVMsg.MsgRcv(queueId, message, 8192, type, Interop.SysVMsg.IPC_NOWAIT | Interop.SysVMsg.MSG_NOERROR) >= 0)
+            {
+            }
+        }
+    }
 
     private static unsafe int SendRaw(int queueId, long type, ReadOnlySpan<byte> body)
     {
