@@ -12,7 +12,9 @@ namespace IpcGen.Transports.SystemV;
 /// </summary>
 internal static class SysVConnector
 {
-    private static int s_sequence;
+    // Starts at random: after pid reuse, a new process's first connections then do not land on the
+    // connection numbers of a dead namesake whose connections the server has not torn down yet.
+    private static int s_sequence = Random.Shared.Next();
 
     public static async ValueTask<FrameChannel> ConnectAsync(string endpoint, TimeSpan timeout, CancellationToken cancellationToken)
     {
