@@ -14,6 +14,7 @@ internal static class TransportFactory
         IpcTransport.UnixSocket => UnixSocketListener.Bind(endpoint),
         IpcTransport.SharedMemory => SharedMemory.SharedMemoryListener.Bind(endpoint, options),
         IpcTransport.Pipe => Pipe.FifoListener.Bind(endpoint),
+        IpcTransport.SystemVMessageQueue => SystemV.SysVListener.Bind(endpoint),
         _ => throw new ArgumentOutOfRangeException(nameof(transport), transport, "Unknown transport."),
     };
 
@@ -22,6 +23,7 @@ internal static class TransportFactory
         IpcTransport.UnixSocket => UnixSocketConnector.ConnectAsync(endpoint, options.ConnectTimeout, cancellationToken),
         IpcTransport.SharedMemory => SharedMemory.SharedMemoryConnector.ConnectAsync(endpoint, options, cancellationToken),
         IpcTransport.Pipe => Pipe.FifoConnector.ConnectAsync(endpoint, options.ConnectTimeout, cancellationToken),
+        IpcTransport.SystemVMessageQueue => SystemV.SysVConnector.ConnectAsync(endpoint, options.ConnectTimeout, cancellationToken),
         _ => throw new ArgumentOutOfRangeException(nameof(transport), transport, "Unknown transport."),
     };
 }
