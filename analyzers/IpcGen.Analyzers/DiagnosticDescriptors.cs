@@ -86,6 +86,11 @@ namespace IpcGen.Analyzers
             "[IpcPriority] must be between 0 and 31",
             "Method '{0}' has [IpcPriority({1})]; a call priority is 0 (bulk, the default) to {2} (most urgent), the range every POSIX message queue supports, so pick a value in it");
 
+        public static readonly DiagnosticDescriptor SharedRegionPlacement = Error(
+            DiagnosticIds.SharedRegionPlacement,
+            "A SharedRegion<T> can only be a parameter of its own",
+            "The type of {0} is or contains '{1}'; a shared region crosses processes as its file descriptor or name, which only a parameter of type SharedRegion<T> carries, so pass the region as a parameter of its own and return data, or the region's name, instead");
+
         public static readonly DiagnosticDescriptor SharedStructUnsafeField = Rule(
             DiagnosticIds.SharedStructUnsafeField,
             SharedMemoryCategory,

@@ -31,6 +31,7 @@ namespace IpcGen.Analyzers
             DiagnosticDescriptors.UnsupportedMember,
             DiagnosticDescriptors.ReservedMemberName,
             DiagnosticDescriptors.PriorityOutOfRange,
+            DiagnosticDescriptors.SharedRegionPlacement,
         }.ToImmutableDictionary(d => d.Id);
 
         /// <inheritdoc/>

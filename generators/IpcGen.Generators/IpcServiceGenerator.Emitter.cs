@@ -347,11 +347,13 @@ namespace IpcGen.Generators
             }
 
             private static string WriteMethod(ValueModel value) =>
-                value.NullableUnderlyingType is { } underlying ? "WriteNullable<" + underlying + ">"
+                value.RegionElementType is { } element ? "WriteRegion<" + element + ">"
+                : value.NullableUnderlyingType is { } underlying ? "WriteNullable<" + underlying + ">"
                 : (value.IsUnmanaged ? "WriteUnmanaged<" : "WriteMessagePack<") + value.Type + ">";
 
             private static string ReadMethod(ValueModel value) =>
-                value.NullableUnderlyingType is { } underlying ? "ReadNullable<" + underlying + ">"
+                value.RegionElementType is { } element ? "ReadRegion<" + element + ">"
+                : value.NullableUnderlyingType is { } underlying ? "ReadNullable<" + underlying + ">"
                 : (value.IsUnmanaged ? "ReadUnmanaged<" : "ReadMessagePack<") + value.Type + ">";
 
             private static string AsyncMethodBuilder(bool generic) =>

@@ -89,17 +89,17 @@ namespace IpcGen.Generators
                 else if (returnType is INamedTypeSymbol named && KnownSymbols.Is(named.OriginalDefinition, known.TaskOfT))
                 {
                     kind = ReturnKind.TaskOfT;
-                    result = Value(named.TypeArguments[0]);
+                    result = Value(named.TypeArguments[0], known);
                 }
                 else if (returnType is INamedTypeSymbol namedValueTask && KnownSymbols.Is(namedValueTask.OriginalDefinition, known.ValueTaskOfT))
                 {
                     kind = ReturnKind.ValueTaskOfT;
-                    result = Value(namedValueTask.TypeArguments[0]);
+                    result = Value(namedValueTask.TypeArguments[0], known);
                 }
                 else
                 {
                     kind = ReturnKind.Value;
-                    result = Value(returnType);
+                    result = Value(returnType, known);
                 }
 
                 int dataParameters = ContractShape.DataParameterCount(method, known);
@@ -107,7 +107,7 @@ namespace IpcGen.Generators
                 for (int i = 0; i < parameters.Length; i++)
                 {
                     IParameterSymbol parameter = method.Parameters[i];
-                    ValueModel value = Value(parameter.Type);
+                    ValueModel value = Value(parameter.Type, known);
                     parameters[i] = new ParameterModel(
                         Name: CSharpSyntaxText.Identifier(parameter.Name),
                         Value: value,
@@ -138,8 +138,14 @@ namespace IpcGen.Generators
                         : escapedName);
             }
 
-            private static ValueModel Value(ITypeSymbol type)
+            private static ValueModel Value(ITypeSymbol type, KnownSymbols known)
             {
+                if (known.RegionElement(type) is { } element)
+                {
+                    return new ValueModel(type.ToDisplayString(TypeNames.Code), IsUnmanaged: false,
+                        RegionElementType: element.ToDisplayString(TypeNames.Code));
+                }
+
                 if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable
                     && nullable.TypeArguments[0].IsUnmanagedType)
                 {

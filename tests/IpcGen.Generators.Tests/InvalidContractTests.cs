@@ -26,6 +26,7 @@ public sealed class InvalidContractTests
     [InlineData("IPCG013", "[IpcService] public partial interface IContract { int Value { get; } }")]
     [InlineData("IPCG014", "[IpcService] public partial interface IContract { void Connect(); }")]
     [InlineData("IPCG015", "[IpcService] public partial interface IContract { [IpcPriority(40)] void M(); }")]
+    [InlineData("IPCG016", "[IpcService] public partial interface IContract { SharedRegion<int> M(); }")]
     public void GeneratorSkipsAndAnalyzerReports(string ruleId, string declaration)
     {
         string source = """

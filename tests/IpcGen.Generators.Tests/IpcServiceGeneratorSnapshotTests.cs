@@ -92,6 +92,20 @@ public sealed class IpcServiceGeneratorSnapshotTests
         """);
 
     [Fact]
+    public void SharedRegionArguments() => Verify("""
+        namespace Demo;
+
+        public struct Sample { public long Time; public double Value; }
+
+        [IpcService]
+        public partial interface ISampler
+        {
+            int Fill(SharedRegion<Sample> samples, int count);
+            Task<long> SumAsync(SharedRegion<long> values, SharedRegion<long> into, CancellationToken cancellationToken = default);
+        }
+        """);
+
+    [Fact]
     public void Priorities() => Verify("""
         namespace Demo;
 

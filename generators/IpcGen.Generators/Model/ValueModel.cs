@@ -7,5 +7,9 @@ namespace IpcGen.Generators.Model
     /// For <c>T?</c> of an unmanaged <c>T</c>: <c>T</c>, written with <c>WriteNullable</c>/<c>ReadNullable</c>
     /// (a presence byte, then the raw value), since <c>T?</c> does not satisfy the <c>unmanaged</c> constraint.
     /// </param>
-    internal sealed record ValueModel(string Type, bool IsUnmanaged, string? NullableUnderlyingType = null);
+    /// <param name="RegionElementType">
+    /// For <c>SharedRegion&lt;T&gt;</c>: <c>T</c>, written with <c>WriteRegion</c>/<c>ReadRegion</c> (its descriptor
+    /// or its name travels, not its bytes). Parameters only (IPCG016).
+    /// </param>
+    internal sealed record ValueModel(string Type, bool IsUnmanaged, string? NullableUnderlyingType = null, string? RegionElementType = null);
 }

@@ -221,7 +221,7 @@ namespace IpcGen.Generators.Validation
                 }
 
                 Location typeLocation = DeclarationOf<ParameterSyntax>(parameter, cancellationToken)?.Type?.GetLocation() ?? parameterLocation;
-                ValidateType(parameter.Type, $"parameter '{parameter.Name}' of '{methodDisplay}'", typeLocation, problems);
+                ValidateType(parameter.Type, $"parameter '{parameter.Name}' of '{methodDisplay}'", typeLocation, problems, known, regionAllowed: true);
             }
         }
 
@@ -267,7 +267,7 @@ namespace IpcGen.Generators.Validation
                     return ReturnShape.Unsupported;
                 }
 
-                ValidateType(named.TypeArguments[0], $"the result of '{methodDisplay}'", returnLocation, problems);
+                ValidateType(named.TypeArguments[0], $"the result of '{methodDisplay}'", returnLocation, problems, known, regionAllowed: false);
                 return ReturnShape.Value;
             }
 
@@ -277,7 +277,7 @@ namespace IpcGen.Generators.Validation
                 return ReturnShape.Unsupported;
             }
 
-            ValidateType(type, $"the return type of '{methodDisplay}'", returnLocation, problems);
+            ValidateType(type, $"the return type of '{methodDisplay}'", returnLocation, problems, known, regionAllowed: false);
             return ReturnShape.Value;
         }
 
@@ -325,7 +325,13 @@ namespace IpcGen.Generators.Validation
         }
 
         /// <summary>Reports the first part of a type (itself, an element or a type argument) that cannot cross a process boundary.</summary>
-        private static void ValidateType(ITypeSymbol type, string place, Location location, ImmutableArray<ContractProblem>.Builder problems)
+        private static void ValidateType(
+            ITypeSymbol type,
+            string place,
+            Location location,
+            ImmutableArray<ContractProblem>.Builder problems,
+            KnownSymbols known,
+            bool regionAllowed)
         {
             ITypeSymbol? offending = FindUnsupported(type, out string? ruleId);
             if (offending is not null)
@@ -334,7 +340,41 @@ namespace IpcGen.Generators.Validation
                 problems.Add(ruleId is null
                     ? new ContractProblem(null, location, ImmutableArray<string>.Empty)
                     : Problem(ruleId, location, place, offendingDisplay));
+                return;
             }
+
+            // A shared region travels as its descriptor or name, which only a parameter of its own can carry.
+            ITypeSymbol? region = regionAllowed && known.RegionElement(type) is not null ? null : FindRegion(type, known);
+            if (region is not null)
+            {
+                problems.Add(Problem(DiagnosticIds.SharedRegionPlacement, location, place, region.ToDisplayString(TypeNames.Message)));
+            }
+        }
+
+        private static ITypeSymbol? FindRegion(ITypeSymbol type, KnownSymbols known)
+        {
+            if (known.RegionElement(type) is not null)
+            {
+                return type;
+            }
+
+            if (type is IArrayTypeSymbol array)
+            {
+                return FindRegion(array.ElementType, known);
+            }
+
+            if (type is INamedTypeSymbol named)
+            {
+                foreach (ITypeSymbol argument in named.TypeArguments)
+                {
+                    if (FindRegion(argument, known) is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+            }
+
+            return null;
         }
 
         private static ITypeSymbol? FindUnsupported(ITypeSymbol type, out string? ruleId)

@@ -21,6 +21,7 @@ namespace IpcGen.Generators.Validation
         public const string UnsupportedMember = "IPCG013";
         public const string ReservedMemberName = "IPCG014";
         public const string PriorityOutOfRange = "IPCG015";
+        public const string SharedRegionPlacement = "IPCG016";
 
         // Shared memory safety (analyzers/IpcGen.Analyzers/SharedMemory).
         public const string SharedStructUnsafeField = "IPCG100";

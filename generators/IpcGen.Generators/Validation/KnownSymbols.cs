@@ -19,6 +19,7 @@ namespace IpcGen.Generators.Validation
             IpcMethodAttribute = compilation.GetTypeByMetadataName(IpcMethodAttributeName);
             OneWayAttribute = compilation.GetTypeByMetadataName(OneWayAttributeName);
             IpcPriorityAttribute = compilation.GetTypeByMetadataName(IpcPriorityAttributeName);
+            SharedRegionOfT = compilation.GetTypeByMetadataName("IpcGen.SharedRegion`1");
             Task = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task");
             TaskOfT = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task`1");
             ValueTask = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask");
@@ -38,6 +39,12 @@ namespace IpcGen.Generators.Validation
         public INamedTypeSymbol? OneWayAttribute { get; }
 
         public INamedTypeSymbol? IpcPriorityAttribute { get; }
+
+        public INamedTypeSymbol? SharedRegionOfT { get; }
+
+        /// <summary>The element type when <paramref name="type"/> is <c>SharedRegion&lt;T&gt;</c>; otherwise null.</summary>
+        public ITypeSymbol? RegionElement(ITypeSymbol type) =>
+            type is INamedTypeSymbol named && Is(named.OriginalDefinition, SharedRegionOfT) ? named.TypeArguments[0] : null;
 
         /// <summary>The value of the method's <c>[IpcPriority(n)]</c>, or 0 without one; null when it is not a constant int.</summary>
         public int? PriorityOf(IMethodSymbol method)

@@ -17,6 +17,8 @@ namespace IpcGen.Runtime;
 public sealed class IpcClient : IDisposable, IAsyncDisposable
 {
     private readonly FrameChannel _channel;
+
+    internal bool CanPassDescriptors => _channel.CanPassDescriptors;
     private readonly string _contractName;
     private readonly string _endpoint;
     private readonly int _maxInbound;
@@ -278,12 +280,16 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         call.Request.SetKind(FrameKind.OneWay);
         try
         {
-            _channel.Send(call.Request.Complete());
+            _channel.Send(call.Request.Complete(), call.Request.Descriptors);
         }
         catch (IpcDisconnectedException ex)
         {
             Close(ex);
             throw;
+        }
+        finally
+        {
+            call.Request.ReleaseDescriptors();
         }
     }
 
@@ -309,13 +315,17 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
     {
         try
         {
-            _channel.Send(call.Request.Complete());
+            _channel.Send(call.Request.Complete(), call.Request.Descriptors);
         }
         catch (IpcDisconnectedException ex)
         {
             Close(ex);
             // Close failed every pending call, this one included; report it to this caller now.
             throw new IpcDisconnectedException(ex.Message, ex.InnerException);
+        }
+        finally
+        {
+            call.Request.ReleaseDescriptors();
         }
     }
 
@@ -434,6 +444,10 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
             }
             else
             {
+                if (header.DescriptorCount != 0)
+                {
+                    throw ThrowHelper.Protocol("the server attached file descriptors to a frame; only requests carry them");
+                }
                 switch (header.Kind)
                 {
                     case FrameKind.Response:

@@ -44,6 +44,21 @@ public sealed class IpcClientCall : IValueTaskSource
     /// <summary>Appends an argument in MessagePack.</summary>
     public void WriteMessagePack<T>(T value) => Request.WriteMessagePack(value, _client.SerializerOptions);
 
+    /// <summary>
+    /// Appends a shared region argument: on a transport that can pass descriptors (Unix socket) its open file
+    /// travels with the request and the server maps the very same memory even if the name is gone; elsewhere
+    /// the server opens it by name. Encoding: <c>u8 descriptor index (0xFF: by name)</c>, then the name in MessagePack.
+    /// </summary>
+    public void WriteRegion<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(SharedLayout.Fields)] T>(SharedRegion<T> region) where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(region);
+        byte index = _client.CanPassDescriptors ? (byte)Request.AttachDescriptor(region.FileHandle) : ByName;
+        Request.WriteUnmanaged(index);
+        Request.WriteMessagePack(region.Name, _client.SerializerOptions);
+    }
+
+    internal const byte ByName = 0xFF;
+
     /// <summary>Reads the next unmanaged value of the response.</summary>
     public T ReadUnmanaged<T>() where T : unmanaged => Response.ReadUnmanaged<T>();
 

@@ -131,5 +131,98 @@ internal static partial class Interop
                 return new Microsoft.Win32.SafeHandles.SafeFileHandle(*(int*)(control + CmsgHeaderSize), ownsHandle: true);
             }
         }
+
+        private const int MSG_CTRUNC = 0x8;
+
+        /// <summary>
+        /// Sends the start of <paramref name="data"/> with <paramref name="descriptors"/> attached to its first
+        /// byte; returns how many bytes went (a stream socket may take fewer than all).
+        /// </summary>
+        public static int SendWithDescriptors(nint socket, ReadOnlySpan<byte> data, ReadOnlySpan<SafeHandle> descriptors)
+        {
+            int controlLength = CmsgHeaderSize + ((descriptors.Length * sizeof(int) + 7) & ~7); // CMSG_SPACE
+            byte* control = stackalloc byte[controlLength];
+            new Span<byte>(control, controlLength).Clear();
+            *(ulong*)control = (ulong)(CmsgHeaderSize + descriptors.Length * sizeof(int)); // CMSG_LEN
+            *(int*)(control + 8) = SOL_SOCKET;
+            *(int*)(control + 12) = SCM_RIGHTS;
+            for (int i = 0; i < descriptors.Length; i++)
+            {
+                // The caller holds a reference on every handle until the send is over.
+                ((int*)(control + CmsgHeaderSize))[i] = (int)descriptors[i].DangerousGetHandle();
+            }
+            fixed (byte* bytes = data)
+            {
+                var iov = new IoVec { Base = bytes, Length = (nuint)data.Length };
+                var message = new MsgHdr { Iov = &iov, IovLength = 1, Control = control, ControlLength = (nuint)controlLength };
+                nint sent;
+                do
+                {
+                    sent = SendMsg(socket, &message, 0);
+                }
+                while (sent < 0 && Marshal.GetLastPInvokeError() == EINTR);
+                if (sent <= 0)
+                {
+                    throw LastError("sendmsg(SCM_RIGHTS)");
+                }
+                return (int)sent;
+            }
+        }
+
+        /// <summary>
+        /// Receives bytes into <paramref name="data"/> and any descriptors that came with them into
+        /// <paramref name="descriptors"/> (close-on-exec). Returns the byte count (0 at end of stream) or -1
+        /// with errno set; <paramref name="truncated"/> says descriptors were dropped for lack of room.
+        /// </summary>
+        public static nint ReceiveWithDescriptors(nint socket, Span<byte> data, Span<int> descriptors, out int descriptorCount, out bool truncated)
+        {
+            const int Room = 8; // descriptors per read; a frame carries at most 7
+            const int ControlRoom = CmsgHeaderSize + Room * sizeof(int);
+            byte* control = stackalloc byte[ControlRoom];
+            descriptorCount = 0;
+            truncated = false;
+            fixed (byte* bytes = data)
+            {
+                var iov = new IoVec { Base = bytes, Length = (nuint)data.Length };
+                var message = new MsgHdr { Iov = &iov, IovLength = 1, Control = control, ControlLength = ControlRoom };
+                nint received = RecvMsg(socket, &message, MSG_CMSG_CLOEXEC);
+                if (received < 0)
+                {
+                    return received;
+                }
+                truncated = (message.Flags & MSG_CTRUNC) != 0;
+                // Walk every control message; anything but SCM_RIGHTS carries no descriptors.
+                nuint offset = 0;
+                while (offset + CmsgHeaderSize <= message.ControlLength)
+                {
+                    ulong length = *(ulong*)(control + offset);
+                    int level = *(int*)(control + offset + 8);
+                    int type = *(int*)(control + offset + 12);
+                    if (length < CmsgHeaderSize || offset + (nuint)length > message.ControlLength)
+                    {
+                        break;
+                    }
+                    if (level == SOL_SOCKET && type == SCM_RIGHTS)
+                    {
+                        int count = (int)((length - CmsgHeaderSize) / sizeof(int));
+                        for (int i = 0; i < count; i++)
+                        {
+                            int fd = *(int*)(control + offset + CmsgHeaderSize + (nuint)(i * sizeof(int)));
+                            if (descriptorCount < descriptors.Length)
+                            {
+                                descriptors[descriptorCount++] = fd;
+                            }
+                            else
+                            {
+                                Pipe.Close(fd);
+                                truncated = true;
+                            }
+                        }
+                    }
+                    offset += (nuint)((length + 7) & ~7UL);
+                }
+                return received;
+            }
+        }
     }
 }

@@ -13,6 +13,12 @@ internal readonly struct FrameHeader
     /// <summary>The bits of <c>flags</c> that carry a call's priority (0–31); the others are reserved.</summary>
     public const byte PriorityMask = 0x1F;
 
+    /// <summary>Bits 5–7 of <c>flags</c>: how many file descriptors travel with the frame (Unix socket only).</summary>
+    public const int DescriptorCountShift = 5;
+
+    /// <summary>The most descriptors one frame can carry.</summary>
+    public const int MaxDescriptors = 7;
+
     public FrameHeader(uint payloadLength, FrameKind kind, byte flags, uint methodId, uint callId)
     {
         PayloadLength = payloadLength;
@@ -33,6 +39,9 @@ internal readonly struct FrameHeader
 
     /// <summary>The priority of a complete frame, read from its header without validating the rest.</summary>
     public static byte PriorityOf(ReadOnlySpan<byte> frame) => (byte)(frame[5] & PriorityMask);
+
+    /// <summary>How many descriptors (SCM_RIGHTS) the sender attached to this frame, from the high bits of <see cref="Flags"/>.</summary>
+    public int DescriptorCount => Flags >> DescriptorCountShift;
 
     public void Write(Span<byte> destination)
     {

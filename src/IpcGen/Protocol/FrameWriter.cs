@@ -20,6 +20,8 @@ internal sealed class FrameWriter : IBufferWriter<byte>
     private int _maxPayload;
     private FrameKind _kind;
     private byte _flags;
+    private SafeHandle[]? _descriptors;
+    private int _descriptorCount;
     private uint _methodId;
     private uint _callId;
 
@@ -34,6 +36,7 @@ internal sealed class FrameWriter : IBufferWriter<byte>
 
     public void Reset(FrameKind kind, uint methodId, uint callId, int maxPayload, byte flags = 0)
     {
+        ReleaseDescriptors();
         _kind = kind;
         _flags = flags;
         _methodId = methodId;
@@ -50,7 +53,8 @@ internal sealed class FrameWriter : IBufferWriter<byte>
     /// <summary>Writes the header and returns the whole frame.</summary>
     public ReadOnlySpan<byte> Complete()
     {
-        new FrameHeader((uint)PayloadLength, _kind, _flags, _methodId, _callId).Write(_buffer);
+        byte flags = (byte)((_flags & FrameHeader.PriorityMask) | (_descriptorCount << FrameHeader.DescriptorCountShift));
+        new FrameHeader((uint)PayloadLength, _kind, flags, _methodId, _callId).Write(_buffer);
         return new ReadOnlySpan<byte>(_buffer, 0, _written);
     }
 
@@ -116,9 +120,41 @@ internal sealed class FrameWriter : IBufferWriter<byte>
         Advance(bytes.Length);
     }
 
+    /// <summary>The descriptors attached to the frame being written, in index order.</summary>
+    public ReadOnlySpan<SafeHandle> Descriptors => _descriptors.AsSpan(0, _descriptorCount);
+
+    /// <summary>
+    /// Attaches a descriptor to the frame (sent with SCM_RIGHTS) and returns its index. The handle is kept
+    /// alive (AddRef) until <see cref="ReleaseDescriptors"/>, so disposing its owner meanwhile is harmless.
+    /// </summary>
+    public int AttachDescriptor(SafeHandle descriptor)
+    {
+        if (_descriptorCount == FrameHeader.MaxDescriptors)
+        {
+            throw new IpcException($"A call can pass at most {FrameHeader.MaxDescriptors} shared regions by descriptor.");
+        }
+        _descriptors ??= new SafeHandle[FrameHeader.MaxDescriptors];
+        bool added = false;
+        descriptor.DangerousAddRef(ref added);
+        _descriptors[_descriptorCount] = descriptor;
+        return _descriptorCount++;
+    }
+
+    /// <summary>Lets go of the attached descriptors (after the frame is sent, or when it is abandoned).</summary>
+    public void ReleaseDescriptors()
+    {
+        for (int i = 0; i < _descriptorCount; i++)
+        {
+            _descriptors![i].DangerousRelease();
+            _descriptors[i] = null!;
+        }
+        _descriptorCount = 0;
+    }
+
     /// <summary>Gives the pooled buffer back; the writer must not be used afterwards.</summary>
     public void Release()
     {
+        ReleaseDescriptors();
         byte[] buffer = _buffer;
         _buffer = Array.Empty<byte>();
         if (buffer.Length > 0)

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using IpcGen.Protocol;
 using MessagePack;
+using Microsoft.Win32.SafeHandles;
 
 namespace IpcGen.Runtime;
 
@@ -16,11 +17,16 @@ public sealed class IpcServerCall
     internal readonly FrameWriter Response = new();
     private MessagePackSerializerOptions _serializerOptions = IpcDefaults.SerializerOptions;
     private CancellationTokenSource? _cancellation;
+    private SafeFileHandle?[]? _descriptors; // received with the request, not yet turned into regions
+    private int _descriptorCount;
+    private IDisposable?[]? _regions;        // regions mapped for this call, unmapped when it is over
+    private int _regionCount;
 
     internal uint CallId;
     internal bool IsOneWay;
     internal byte Priority;
     internal bool ArgumentsEnded;
+    internal bool ArgumentUnavailable;
 
     /// <summary>The id of the method called.</summary>
     public uint MethodId { get; private set; }
@@ -38,6 +44,59 @@ public sealed class IpcServerCall
 
     /// <summary>Reads the next MessagePack argument.</summary>
     public T ReadMessagePack<T>() => Request.ReadMessagePack<T>(_serializerOptions);
+
+    /// <summary>
+    /// Reads the next shared region argument and maps it: from the descriptor that came with the request, or
+    /// by name. The region belongs to the call: it is unmapped once the service method has returned (its task
+    /// included), so a service that keeps using the memory opens its own with <see cref="SharedRegion{T}.Open"/>.
+    /// A region that does not exist or has another layout fails the call with the reason, as the service would.
+    /// </summary>
+    public SharedRegion<T> ReadRegion<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(SharedLayout.Fields)] T>() where T : unmanaged
+    {
+        byte index = Request.ReadUnmanaged<byte>();
+        string? name = Request.ReadMessagePack<string?>(_serializerOptions);
+        if (name is null)
+        {
+            throw ThrowHelper.Protocol("a shared region argument has no name");
+        }
+        SharedRegion<T> region;
+        if (index != IpcClientCall.ByName && (index >= _descriptorCount || _descriptors![index] is null))
+        {
+            throw ThrowHelper.Protocol($"a shared region argument names descriptor {index}, which the request did not carry (or another argument used)");
+        }
+        try
+        {
+            if (index == IpcClientCall.ByName)
+            {
+                region = SharedRegion<T>.Open(name);
+            }
+            else
+            {
+                SafeFileHandle file = _descriptors![index]!;
+                _descriptors[index] = null;
+                region = SharedRegion<T>.FromDescriptor(file, name);
+            }
+        }
+        catch (Exception ex) when (ex is not IpcProtocolException)
+        {
+            // Well-formed, but the region cannot be had (gone, another layout): the call fails, not the connection.
+            ArgumentUnavailable = true;
+            throw;
+        }
+        _regions ??= new IDisposable?[FrameHeader.MaxDescriptors + 1];
+        if (_regionCount == _regions.Length)
+        {
+            Array.Resize(ref _regions, _regions.Length * 2);
+        }
+        _regions[_regionCount++] = region;
+        return region;
+    }
+
+    internal void AddReceivedDescriptor(SafeFileHandle descriptor)
+    {
+        _descriptors ??= new SafeFileHandle?[FrameHeader.MaxDescriptors];
+        _descriptors[_descriptorCount++] = descriptor;
+    }
 
     /// <summary>Marks the arguments as read; leftover bytes make the request malformed.</summary>
     public void EndArguments()
@@ -79,6 +138,8 @@ public sealed class IpcServerCall
     /// <summary>Prepares the call for reuse; a cancellation source that fired is replaced, not reset.</summary>
     internal void Reset()
     {
+        ReleaseRegions();
+        ArgumentUnavailable = false;
         if (_cancellation is not null && !_cancellation.TryReset())
         {
             _cancellation.Dispose();
@@ -87,8 +148,25 @@ public sealed class IpcServerCall
         Request.Clear();
     }
 
+    private void ReleaseRegions()
+    {
+        for (int i = 0; i < _descriptorCount; i++)
+        {
+            _descriptors![i]?.Dispose();
+            _descriptors[i] = null;
+        }
+        _descriptorCount = 0;
+        for (int i = 0; i < _regionCount; i++)
+        {
+            _regions![i]!.Dispose();
+            _regions[i] = null;
+        }
+        _regionCount = 0;
+    }
+
     internal void Release()
     {
+        ReleaseRegions();
         _cancellation?.Dispose();
         Request.Release();
         Response.Release();

@@ -64,6 +64,10 @@ internal sealed class IpcServerConnection
             int maxInbound = _server.Options.MaxMessageSize;
             while (_channel.TryReceive(maxInbound, out FrameHeader header, out ReadOnlySpan<byte> payload))
             {
+                if (header.DescriptorCount != 0 && header.Kind is not (FrameKind.Request or FrameKind.OneWay))
+                {
+                    throw ThrowHelper.Protocol($"a {header.Kind} frame announced file descriptors; only requests carry them");
+                }
                 switch (header.Kind)
                 {
                     case FrameKind.Request:
@@ -183,6 +187,18 @@ internal sealed class IpcServerConnection
     private void Dispatch(in FrameHeader header, ReadOnlySpan<byte> payload)
     {
         IpcServerCall call = Rent();
+        try
+        {
+            for (int i = 0; i < header.DescriptorCount; i++)
+            {
+                call.AddReceivedDescriptor(_channel.TakeReceivedDescriptor());
+            }
+        }
+        catch
+        {
+            Return(call); // closes the descriptors taken so far
+            throw;
+        }
         call.Start(header, payload, _maxOutbound, _server.SerializerOptions);
         ValueTask pending;
         try
@@ -253,7 +269,7 @@ internal sealed class IpcServerConnection
     {
         try
         {
-            if (failure is not null && !call.ArgumentsEnded)
+            if (failure is not null && !call.ArgumentsEnded && !call.ArgumentUnavailable)
             {
                 // Unknown method, truncated or undecodable arguments: the request itself is malformed.
                 throw failure as IpcProtocolException ?? new IpcProtocolException($"malformed request for method 0x{call.MethodId:X8}: {failure.Message}", failure);

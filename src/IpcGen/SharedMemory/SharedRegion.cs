@@ -189,6 +189,85 @@ public sealed unsafe class SharedRegion<[DynamicallyAccessedMembers(SharedLayout
         }
     }
 
+    /// <summary>The open file behind the mapping, for passing the region to another process (SCM_RIGHTS).</summary>
+    internal SafeFileHandle FileHandle
+    {
+        get
+        {
+            if (_base == null)
+            {
+                ThrowDisposed();
+            }
+            return _file;
+        }
+    }
+
+    /// <summary>
+    /// Maps a region whose open file another process passed over a Unix socket, checking its header exactly as
+    /// <see cref="Open"/> does. Takes ownership of <paramref name="file"/>. Works even when the name is gone:
+    /// the descriptor, not the path, names the memory.
+    /// </summary>
+    internal static SharedRegion<T> FromDescriptor(SafeFileHandle file, string name)
+    {
+        byte* mapped = null;
+        long size = 0;
+        try
+        {
+            if (!IsRegularFile(file))
+            {
+                throw new SharedRegionLayoutException($"The descriptor passed for shared region '{name}' is not a regular file.");
+            }
+            HoldShared(file, name); // the same open file as the sender's: its shared lock is already there
+            size = RandomAccess.GetLength(file);
+            if (size < SharedRegionHeader.Size)
+            {
+                throw new SharedRegionLayoutException($"The descriptor passed for shared region '{name}' is {size} bytes long, too short for a shared region header.");
+            }
+            mapped = Interop.Mman.MapShared(file, size, name);
+            int length = Validate((SharedRegionHeader*)mapped, size, name);
+            return new SharedRegion<T>(name, ResolvePathOrName(name), file, mapped, (nuint)size, length, isCreator: false);
+        }
+        catch
+        {
+            if (mapped != null)
+            {
+                Interop.Mman.Unmap((nint)mapped, (nuint)size);
+            }
+            file.Dispose();
+            throw;
+        }
+    }
+
+    private static bool IsRegularFile(SafeFileHandle file)
+    {
+        bool added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            return Syscall.fstat((int)file.DangerousGetHandle(), out Stat stat) == 0
+                && (stat.st_mode & FilePermissions.S_IFMT) == FilePermissions.S_IFREG;
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
+    private static string ResolvePathOrName(string name)
+    {
+        try
+        {
+            return ResolvePath(name, createDirectory: false);
+        }
+        catch (ArgumentException)
+        {
+            return name; // a hostile or odd name from the peer: keep it only as a label
+        }
+    }
+
     /// <summary>Unmaps the region; the creator also removes its file (processes that have it open keep their mapping).</summary>
     public void Dispose()
     {

@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using IpcGen.Protocol;
+using Microsoft.Win32.SafeHandles;
 
 namespace IpcGen.Transports;
 
@@ -35,6 +37,50 @@ internal abstract class FrameChannel : IDisposable
         }
     }
 
+    /// <summary>
+    /// Whether file descriptors can travel with a frame (<c>SCM_RIGHTS</c>). Only a Unix socket can; on other
+    /// transports a shared region goes by name.
+    /// </summary>
+    public virtual bool CanPassDescriptors => false;
+
+    /// <summary>Sends one complete frame with <paramref name="descriptors"/> attached (see <see cref="CanPassDescriptors"/>).</summary>
+    public void Send(ReadOnlySpan<byte> frame, ReadOnlySpan<SafeHandle> descriptors)
+    {
+        if (descriptors.IsEmpty)
+        {
+            Send(frame);
+            return;
+        }
+        if (!CanPassDescriptors)
+        {
+            throw new InvalidOperationException("This transport cannot pass file descriptors.");
+        }
+        lock (_sendLock)
+        {
+            if (_sendFailed != 0)
+            {
+                throw new IpcDisconnectedException("The connection is closed.");
+            }
+            try
+            {
+                SendCore(frame, descriptors);
+            }
+            catch (Exception ex) when (ex is not IpcException)
+            {
+                _sendFailed = 1;
+                throw new IpcDisconnectedException("The peer is gone: sending failed.", ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes the next descriptor received with the frame just returned by <see cref="TryReceive"/>, in the
+    /// order the sender attached them; the caller owns it. A frame that announces more descriptors than
+    /// arrived, or a transport that cannot carry any, is a protocol violation.
+    /// </summary>
+    public virtual SafeFileHandle TakeReceivedDescriptor()
+        => throw ThrowHelper.Protocol("a frame announced file descriptors, which this transport cannot carry");
+
     /// <summary>Sends a frame that is only a header (cancel, ping, pong, close).</summary>
     public void SendControl(FrameKind kind, uint callId)
     {
@@ -59,6 +105,10 @@ internal abstract class FrameChannel : IDisposable
     public abstract void SetReceiveTimeout(TimeSpan? timeout);
 
     protected abstract void SendCore(ReadOnlySpan<byte> frame);
+
+    /// <summary>Sends a frame with descriptors attached; only channels whose <see cref="CanPassDescriptors"/> is true override it.</summary>
+    protected virtual void SendCore(ReadOnlySpan<byte> frame, ReadOnlySpan<SafeHandle> descriptors)
+        => throw new InvalidOperationException("This transport cannot pass file descriptors.");
 
     public abstract void Dispose();
 }

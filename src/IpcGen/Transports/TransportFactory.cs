@@ -15,6 +15,7 @@ internal static class TransportFactory
         IpcTransport.SharedMemory => SharedMemory.SharedMemoryListener.Bind(endpoint, options),
         IpcTransport.Pipe => Pipe.FifoListener.Bind(endpoint),
         IpcTransport.MessageQueue => MessageQueue.MqListener.Bind(endpoint, options),
+        IpcTransport.SystemVMessageQueue => SystemV.SysVListener.Bind(endpoint),
         _ => throw new ArgumentOutOfRangeException(nameof(transport), transport, "Unknown transport."),
     };
 
@@ -24,6 +25,7 @@ internal static class TransportFactory
         IpcTransport.SharedMemory => SharedMemory.SharedMemoryConnector.ConnectAsync(endpoint, options, cancellationToken),
         IpcTransport.Pipe => Pipe.FifoConnector.ConnectAsync(endpoint, options.ConnectTimeout, cancellationToken),
         IpcTransport.MessageQueue => MessageQueue.MqConnector.ConnectAsync(endpoint, options.ConnectTimeout, cancellationToken),
+        IpcTransport.SystemVMessageQueue => SystemV.SysVConnector.ConnectAsync(endpoint, options.ConnectTimeout, cancellationToken),
         _ => throw new ArgumentOutOfRangeException(nameof(transport), transport, "Unknown transport."),
     };
 }

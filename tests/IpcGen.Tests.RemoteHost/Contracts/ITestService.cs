@@ -55,6 +55,10 @@ public partial interface ITestService
 
     [IpcMethod(Id = 9)]
     int Length(string text);
+
+    /// <summary>The sum of a region the client shares; the server writes the sum into element 0 of <paramref name="into"/>.</summary>
+    [IpcMethod(Id = 10)]
+    long SumRegion(SharedRegion<long> values, SharedRegion<long> into);
 }
 
 [MessagePackObject]

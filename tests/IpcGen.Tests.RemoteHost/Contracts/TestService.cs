@@ -97,4 +97,15 @@ public sealed class TestService : ITestService
     public int Overload(int value, int other) => value * 100 + other;
 
     public int Length(string text) => text.Length;
+
+    public long SumRegion(SharedRegion<long> values, SharedRegion<long> into)
+    {
+        long total = 0;
+        for (int i = 0; i < values.Length; i++)
+        {
+            total += Volatile.Read(ref values[i]);
+        }
+        Volatile.Write(ref into.Value, total);
+        return total;
+    }
 }

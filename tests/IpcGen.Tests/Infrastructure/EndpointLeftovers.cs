@@ -27,12 +27,21 @@ public static class EndpointLeftovers
                 string mqLock = IpcGen.Transports.MessageQueue.MqNames.Lock(endpoint, createDirectory: false);
                 objects.Add((mqLock, File.Exists(mqLock)));
                 break;
+            case IpcTransport.SystemVMessageQueue:
+                string sysv = IpcGen.Transports.SystemV.SysVEndpoint.Path(endpoint, createDirectory: false);
+                int key = IpcGen.Transports.SystemV.SysVEndpoint.Key(sysv);
+                objects.Add(($"System V queue {IpcGen.Transports.SystemV.SysVEndpoint.KeyText(key)}", SystemVQueueExists(key)));
+                objects.Add((IpcGen.Transports.SystemV.SysVEndpoint.Lock(sysv), File.Exists(IpcGen.Transports.SystemV.SysVEndpoint.Lock(sysv))));
+                break;
             default:
                 objects.AddRange(TestEnvironment.EndpointFiles(endpoint).Select(path => (path, File.Exists(path))));
                 break;
         }
         return objects;
     }
+
+    /// <summary>Whether a System V queue exists at <paramref name="key"/> (msgget without IPC_CREAT: ENOENT when none).</summary>
+    public static bool SystemVQueueExists(int key) => IpcGen.Interop.SysVMsg.MsgGet(key, 0) >= 0;
 
     /// <summary>Client-side leftovers of an endpoint: FIFO pairs, reply queues.</summary>
     public static IReadOnlyList<string> ClientObjects(string endpoint, IpcTransport transport)

@@ -22,8 +22,16 @@ public abstract class RawPeer : IDisposable
     {
         IpcTransport.SharedMemory => new ChannelPeer(TransportFactory.ConnectAsync(IpcTransport.SharedMemory, server.Endpoint, new IpcClientOptions(), CancellationToken.None).AsTask().GetAwaiter().GetResult()),
         IpcTransport.Pipe => new ChannelPeer(IpcGen.Transports.Pipe.FifoConnector.ConnectAsync(server.Endpoint, TimeSpan.FromSeconds(10), CancellationToken.None).AsTask().GetAwaiter().GetResult()),
-        IpcTransport.MessageQueue => new ChannelPeer(IpcGen.Transports.MessageQueue.MqConnector.ConnectAsync(server.Endpoint, TimeSpan.FromSeconds(10), CancellationToken.None).AsTask().GetAwaiter().GetResult()),
+        IpcTransport.MessageQueue or IpcTransport.SystemVMessageQueue => new ChannelPeer(ConnectChannel(server.Transport, server.Endpoint)),
         _ => new SocketPeer(server.Server.Endpoint), // the Unix socket, or a transport's Unix control socket
+    };
+
+    /// <summary>A transport's own client channel, connected below the handshake, for a test to drive by hand.</summary>
+    internal static FrameChannel ConnectChannel(IpcTransport transport, string endpoint) => transport switch
+    {
+        IpcTransport.MessageQueue => IpcGen.Transports.MessageQueue.MqConnector.ConnectAsync(endpoint, TimeSpan.FromSeconds(10), CancellationToken.None).AsTask().GetAwaiter().GetResult(),
+        IpcTransport.SystemVMessageQueue => IpcGen.Transports.SystemV.SysVConnector.ConnectAsync(endpoint, TimeSpan.FromSeconds(10), CancellationToken.None).AsTask().GetAwaiter().GetResult(),
+        _ => throw new ArgumentOutOfRangeException(nameof(transport), transport, "No raw channel for this transport."),
     };
 
     public abstract void Send(ReadOnlySpan<byte> bytes);

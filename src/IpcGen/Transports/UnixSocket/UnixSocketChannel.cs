@@ -1,12 +1,28 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using IpcGen.Protocol;
+using Microsoft.Win32.SafeHandles;
 
 namespace IpcGen.Transports.UnixSocket;
 
-/// <summary>A connected <c>AF_UNIX</c> stream socket carrying frames.</summary>
+/// <summary>
+/// A connected <c>AF_UNIX</c> stream socket carrying frames, and file descriptors with them
+/// (<c>SCM_RIGHTS</c>). Descriptors are attached to the first byte of their frame, so they arrive with
+/// the read that holds that byte — never after the frame's header has been parsed; they wait in a
+/// small FIFO until the frame that announced them (header flags) takes them.
+/// </summary>
 internal sealed class UnixSocketChannel : StreamFrameChannel
 {
+    private const int MaxQueuedDescriptors = 16;
+    private const int EINTR = 4;
+    private const int EAGAIN = 11;
+
     private readonly Socket _socket;
     private readonly PeerCredentials _peer;
+    private readonly int[] _descriptors = new int[MaxQueuedDescriptors]; // received, not yet taken (FIFO)
+    private int _descriptorHead;
+    private int _descriptorCount;
+    private bool _descriptorsClosed;
     private int _disposed;
 
     public UnixSocketChannel(Socket socket)
@@ -34,25 +50,112 @@ internal sealed class UnixSocketChannel : StreamFrameChannel
             BitConverter.ToUInt32(ucred.Slice(8)));
     }
 
+    public override bool CanPassDescriptors => true;
+
     protected override int ReceiveCore(Span<byte> destination)
     {
+        Span<int> arrived = stackalloc int[8];
+        while (true)
+        {
+            // Hold a reference on the socket across the call: a concurrent Dispose must not let its number be
+            // reused by another descriptor under a blocked recvmsg.
+            SafeSocketHandle handle = _socket.SafeHandle;
+            bool added = false;
+            nint received;
+            int count;
+            bool truncated;
+            try
+            {
+                handle.DangerousAddRef(ref added);
+                received = Interop.Socket.ReceiveWithDescriptors(handle.DangerousGetHandle(), destination, arrived, out count, out truncated);
+            }
+            catch (ObjectDisposedException)
+            {
+                return 0;
+            }
+            finally
+            {
+                if (added)
+                {
+                    handle.DangerousRelease();
+                }
+            }
+            if (count > 0 || truncated)
+            {
+                Queue(arrived.Slice(0, count), truncated);
+            }
+            if (received >= 0)
+            {
+                return (int)received;
+            }
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == EINTR)
+            {
+                continue;
+            }
+            if (errno == EAGAIN)
+            {
+                // SO_RCVTIMEO ran out: the transport-neutral signal (see FrameChannel.SetReceiveTimeout).
+                throw new TimeoutException("no data within the receive timeout");
+            }
+            return 0; // reset, shut down or closed: the peer is gone
+        }
+    }
+
+    private void Queue(ReadOnlySpan<int> arrived, bool truncated)
+    {
+        lock (_descriptors)
+        {
+            foreach (int fd in arrived)
+            {
+                if (_descriptorsClosed || _descriptorCount == MaxQueuedDescriptors)
+                {
+                    Interop.Pipe.Close(fd);
+                    truncated = true;
+                    continue;
+                }
+                _descriptors[(_descriptorHead + _descriptorCount++) % MaxQueuedDescriptors] = fd;
+            }
+        }
+        if (truncated && !_descriptorsClosed)
+        {
+            throw ThrowHelper.Protocol($"the peer sent more file descriptors than its frames announce (at most {MaxQueuedDescriptors} may wait)");
+        }
+    }
+
+    public override SafeFileHandle TakeReceivedDescriptor()
+    {
+        lock (_descriptors)
+        {
+            if (_descriptorCount == 0)
+            {
+                throw ThrowHelper.Protocol("a frame announced more file descriptors than arrived with it");
+            }
+            int fd = _descriptors[_descriptorHead];
+            _descriptorHead = (_descriptorHead + 1) % MaxQueuedDescriptors;
+            _descriptorCount--;
+            return new SafeFileHandle(fd, ownsHandle: true);
+        }
+    }
+
+    protected override void SendCore(ReadOnlySpan<byte> frame, ReadOnlySpan<SafeHandle> descriptors)
+    {
+        SafeSocketHandle handle = _socket.SafeHandle;
+        bool added = false;
+        int sent;
         try
         {
-            return _socket.Receive(destination, SocketFlags.None);
+            handle.DangerousAddRef(ref added);
+            sent = Interop.Socket.SendWithDescriptors(handle.DangerousGetHandle(), frame, descriptors);
         }
-        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown or SocketError.ConnectionAborted or SocketError.Interrupted or SocketError.OperationAborted)
+        finally
         {
-            return 0;
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
         }
-        catch (ObjectDisposedException)
-        {
-            return 0;
-        }
-        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
-        {
-            // SO_RCVTIMEO ran out: the transport-neutral signal (see FrameChannel.SetReceiveTimeout).
-            throw new TimeoutException("no data within the receive timeout", ex);
-        }
+        SendCore(frame.Slice(sent)); // the rest of a large frame, without descriptors
     }
 
     protected override void SendCore(ReadOnlySpan<byte> frame)
@@ -86,6 +189,15 @@ internal sealed class UnixSocketChannel : StreamFrameChannel
             Shutdown();
             // The receive buffer is left to the GC: the receiving thread may still be reading it.
             _socket.Dispose();
+            lock (_descriptors)
+            {
+                _descriptorsClosed = true;
+                for (; _descriptorCount > 0; _descriptorCount--)
+                {
+                    Interop.Pipe.Close(_descriptors[_descriptorHead]);
+                    _descriptorHead = (_descriptorHead + 1) % MaxQueuedDescriptors;
+                }
+            }
         }
     }
 }
