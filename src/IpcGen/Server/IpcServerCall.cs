@@ -148,7 +148,8 @@ public sealed class IpcServerCall
         Request.Clear();
     }
 
-    private void ReleaseRegions()
+    /// <summary>Unmaps the call's shared regions and closes its received descriptors (again on reuse: idempotent).</summary>
+    internal void ReleaseRegions()
     {
         for (int i = 0; i < _descriptorCount; i++)
         {

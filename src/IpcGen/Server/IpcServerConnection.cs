@@ -287,6 +287,10 @@ internal sealed class IpcServerConnection
                 call.Response.Reset(FrameKind.Error, call.MethodId, call.CallId, _maxOutbound, call.Priority);
                 ErrorPayload.Write(call.Response, failure, _server.Options.IncludeExceptionStackTrace, _maxOutbound);
             }
+            // Let go of the caller's memory before the answer leaves: a caller that has its answer may rely on
+            // the server no longer mapping its regions (on a fast transport it reads the answer before this
+            // thread would otherwise get to the release).
+            call.ReleaseRegions();
             try
             {
                 _channel.Send(call.Response.Complete());

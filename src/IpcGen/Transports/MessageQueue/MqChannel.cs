@@ -10,9 +10,10 @@ namespace IpcGen.Transports.MessageQueue;
 /// Frames over POSIX message queues, one connection's worth: it sends into the peer's queue and gets its
 /// messages from a subclass (the client reads its own reply queue; the server is handed its connection's
 /// messages from the shared request queue). Every message carries the <see cref="QueueMessage"/> envelope;
-/// frames larger than one message travel in fragments. Waits are polls on the queue together with the peer
-/// process's pidfd (peer death is noticed at once, whatever the peer left queued) and an eventfd that
-/// <see cref="Shutdown"/> signals.
+/// frames larger than one message travel in fragments. A receive blocks in the kernel's queue wait itself
+/// (see the subclasses for how it is woken and how it learns of a dead peer); a send that finds the peer's
+/// queue full polls it for room together with the peer process's pidfd and an eventfd that
+/// <see cref="Shutdown"/> signals, so it never waits forever on a dead peer or past a shutdown.
 /// </summary>
 internal abstract unsafe class MqChannel : FrameChannel, IRawSendShutdown
 {
@@ -204,13 +205,6 @@ internal abstract unsafe class MqChannel : FrameChannel, IRawSendShutdown
         {
             throw new IOException("the peer process exited with its queue full");
         }
-    }
-
-    /// <summary>Consumes the eventfd's count so the next poll blocks again.</summary>
-    protected void DrainWake()
-    {
-        ulong count;
-        Interop.Pipe.Read(WakeFd, (byte*)&count, sizeof(ulong));
     }
 
     public override void SetReceiveTimeout(TimeSpan? timeout)
