@@ -35,6 +35,10 @@ internal static partial class Interop
         /// <summary>Room for <c>struct msqid_ds</c> on every Linux ABI (120 bytes on x86-64).</summary>
         internal const int MsqidDsSize = 256;
 
+        /// <summary>usleep: the sub-millisecond back-off while a full queue drains (Thread.Sleep rounds up to 1 ms).</summary>
+        [LibraryImport("libc", EntryPoint = "usleep")]
+        internal static partial int SleepMicroseconds(uint microseconds);
+
         [LibraryImport("libc", EntryPoint = "msgget", SetLastError = true)]
         internal static partial int MsgGet(int key, int flags);
 

@@ -38,11 +38,15 @@ public sealed class HostileInputTests
         return writer.Complete().ToArray();
     }
 
-    private static void AssertClosedAndServerHealthy(InProcessServer server, ITestService.IpcProxy bystander, RawPeer socket, string expectedReason)
+    private static void AssertClosedAndServerHealthy(InProcessServer server, ITestService.IpcProxy bystander, RawPeer socket, string expectedReason, bool checkNewcomer = true)
     {
         socket.ReadUntilClosed();
         server.Log.WaitFor(ProtocolViolation, expectedReason);
         Assert.Equal(5, bystander.Add(2, 3));
+        if (!checkNewcomer)
+        {
+            return;
+        }
         using var newcomer = server.Connect();
         Assert.Equal(7, newcomer.Add(3, 4));
     }
@@ -189,7 +193,9 @@ public sealed class HostileInputTests
         using var server = new InProcessServer(transport, o => o.HandshakeTimeout = TimeSpan.FromMilliseconds(200));
         using var bystander = server.Connect();
         using RawPeer socket = RawPeer.Connect(server);
-        AssertClosedAndServerHealthy(server, bystander, socket, "no handshake within");
+        // No newcomer here: with a 200 ms handshake limit, a newcomer on a loaded machine may itself be too
+        // slow and be dropped by the very rule under test. The bystander shows the server is healthy.
+        AssertClosedAndServerHealthy(server, bystander, socket, "no handshake within", checkNewcomer: false);
     }
 
     [Theory]
