@@ -17,6 +17,7 @@ internal sealed unsafe class PipeChannel : StreamFrameChannel, IRawSendShutdown
     private readonly PeerCredentials _peer;
     private readonly Action? _onDispose;
     private int _receiveTimeoutMs = -1;
+    private bool _moreLikely; // the last read filled the caller's buffer: more bytes are probably waiting
     private volatile bool _shutdown;
     private int _disposed;
 
@@ -42,15 +43,29 @@ internal sealed unsafe class PipeChannel : StreamFrameChannel, IRawSendShutdown
     {
         fixed (byte* buffer = destination)
         {
+            // After a read that emptied the pipe, the next frame is usually not there yet (a caller waiting for
+            // its answer, a server for the next request): poll first, saving the read that would say EAGAIN.
+            // After a read that filled the buffer, more is likely waiting: read first.
+            bool pollFirst = !_moreLikely;
             while (true)
             {
                 if (_shutdown)
                 {
                     return 0;
                 }
+                if (pollFirst)
+                {
+                    pollFirst = false;
+                    if (!Wait(_readFd, Interop.Pipe.POLLIN, _receiveTimeoutMs))
+                    {
+                        throw new TimeoutException("no data within the receive timeout");
+                    }
+                    continue;
+                }
                 nint read = Interop.Pipe.Read(_readFd, buffer, (nuint)destination.Length);
                 if (read >= 0)
                 {
+                    _moreLikely = read == destination.Length;
                     return (int)read; // 0: every writer is gone
                 }
                 int errno = Marshal.GetLastPInvokeError();
