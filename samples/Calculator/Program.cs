@@ -4,7 +4,7 @@ using IpcGen;
 
 // One program, two roles: `serve <endpoint> <transport> <wait>` is the server process; started
 // without it, the program launches that server as a child process, calls it, and stops it again.
-//   dotnet run --project samples/Calculator [-- --transport UnixSocket|SharedMemory|Pipe|MessageQueue] [--wait Adaptive|Spin|Blocking]
+//   dotnet run --project samples/Calculator [-- --transport UnixSocket|SharedMemory|MessageQueue|SystemVMessageQueue|Pipe] [--wait Adaptive|Spin|Blocking]
 if (args is ["serve", string endpoint, string servedTransport, string servedWait])
 {
     return Serve(endpoint, Enum.Parse<IpcTransport>(servedTransport), Enum.Parse<IpcWaitStrategy>(servedWait));
