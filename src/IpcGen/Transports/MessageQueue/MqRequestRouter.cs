@@ -75,6 +75,13 @@ internal sealed unsafe class MqRequestRouter
     /// <summary>How long the reader role must lie unused before the accept thread takes it.</summary>
     private const int AcceptorIdleMs = 20;
 
+    /// <summary>
+    /// How often the accept thread looks while a connection thread holds the reader role: that reader routes
+    /// Connects to it, so it only has to notice, eventually, that the role fell free. Rare, so an idle server
+    /// is not woken fifty times a second.
+    /// </summary>
+    private const int AcceptorCheckMs = 250;
+
     /// <summary>Connect messages the accept thread may have waiting; more are dropped (a flood must not grow memory).</summary>
     private const int MaxPendingConnects = 1024;
 
@@ -344,6 +351,7 @@ internal sealed unsafe class MqRequestRouter
         while (true)
         {
             bool reader = false;
+            int waitMs = AcceptorIdleMs;
             lock (_gate)
             {
                 if (TakeFromMailboxLocked(me, out message))
@@ -369,6 +377,7 @@ internal sealed unsafe class MqRequestRouter
                 else
                 {
                     seenFree = _reader is null ? _epoch : -1;
+                    waitMs = _reader is null ? AcceptorIdleMs : AcceptorCheckMs;
                 }
             }
             if (reader)
@@ -380,7 +389,7 @@ internal sealed unsafe class MqRequestRouter
                 continue;
             }
             Interop.Pipe.PollFd wait = new() { Fd = me.WakeFd, Events = Interop.Pipe.POLLIN };
-            if (Interop.Pipe.Poll(&wait, 1, AcceptorIdleMs) > 0)
+            if (Interop.Pipe.Poll(&wait, 1, waitMs) > 0)
             {
                 me.DrainWake();
             }
