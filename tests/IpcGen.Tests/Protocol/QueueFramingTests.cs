@@ -145,6 +145,23 @@ public sealed class QueueFramingTests
     }
 
     [Fact]
+    public void A_completed_frame_must_be_exactly_as_long_as_its_header_says()
+    {
+        using var reassembler = new FrameReassembler();
+        byte[] frame = Frame(10, priority: 4);
+        Assert.True(reassembler.TryAddFrame(QueueMessageKind.Whole, frame, 100, out FrameHeader header, out ReadOnlySpan<byte> payload));
+        Assert.Equal((10u, (byte)4), (header.PayloadLength, header.Priority));
+        Assert.True(payload.SequenceEqual(frame.AsSpan(FrameHeader.Size)));
+
+        var longer = new byte[frame.Length + 3];
+        frame.CopyTo(longer, 0);
+        Assert.Contains("3 bytes follow the frame", Assert.Throws<IpcProtocolException>(() => reassembler.TryAddFrame(QueueMessageKind.Whole, longer, 100, out _, out _)).Message);
+        Assert.Contains("in the middle of a frame", Assert.Throws<IpcProtocolException>(() => reassembler.TryAddFrame(QueueMessageKind.Whole, frame.AsSpan(0, frame.Length - 1).ToArray(), 100, out _, out _)).Message);
+        Assert.Contains("in the middle of a frame", Assert.Throws<IpcProtocolException>(() => reassembler.TryAddFrame(QueueMessageKind.Whole, new byte[5], 100, out _, out _)).Message);
+        Assert.Throws<IpcProtocolException>(() => reassembler.TryAddFrame(QueueMessageKind.Whole, frame, 9, out _, out _)); // over the limit
+    }
+
+    [Fact]
     public void A_message_too_small_for_a_frame_header_is_refused()
         => Assert.Throws<ArgumentOutOfRangeException>(() => new FrameFragments(Frame(0), FrameHeader.Size - 1));
 }

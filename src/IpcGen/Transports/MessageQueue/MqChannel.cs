@@ -93,26 +93,10 @@ internal abstract unsafe class MqChannel : FrameChannel, IRawSendShutdown
             {
                 break;
             }
-            if (!_reassembler.Add(kind, message.Slice(QueueMessage.HeaderSize), maxPayloadLength, out ReadOnlySpan<byte> frame))
+            if (_reassembler.TryAddFrame(kind, message.Slice(QueueMessage.HeaderSize), maxPayloadLength, out header, out payload))
             {
-                continue;
+                return true;
             }
-            if (frame.Length < FrameHeader.Size)
-            {
-                throw ThrowHelper.Protocol("a queue message ends in the middle of a frame header (in the middle of a frame)");
-            }
-            header = FrameHeader.Read(frame, maxPayloadLength);
-            long total = FrameHeader.Size + (long)header.PayloadLength;
-            if (frame.Length < total)
-            {
-                throw ThrowHelper.Protocol("a queue message ends in the middle of a frame");
-            }
-            if (frame.Length > total)
-            {
-                throw ThrowHelper.Protocol("a queue message carries bytes past the end of its frame");
-            }
-            payload = frame.Slice(FrameHeader.Size, (int)header.PayloadLength);
-            return true;
         }
         _ended = true;
         if (_reassembler.InProgress)

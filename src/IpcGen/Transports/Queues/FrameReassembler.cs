@@ -86,6 +86,35 @@ internal sealed class FrameReassembler : IDisposable
         }
     }
 
+    /// <summary>
+    /// <see cref="Add"/>, then, when a frame is complete, its header read against
+    /// <paramref name="maxPayloadLength"/> and its length checked against the bytes that arrived, exactly:
+    /// a frame split across messages in any other way than this transport's pieces is malformed.
+    /// </summary>
+    public bool TryAddFrame(QueueMessageKind kind, ReadOnlySpan<byte> body, int maxPayloadLength, out FrameHeader header, out ReadOnlySpan<byte> payload)
+    {
+        header = default;
+        payload = default;
+        if (!Add(kind, body, maxPayloadLength, out ReadOnlySpan<byte> frame))
+        {
+            return false;
+        }
+        if (frame.Length < FrameHeader.Size)
+        {
+            throw ThrowHelper.Protocol($"a queue message ends in the middle of a frame: {frame.Length} bytes, shorter than a frame header");
+        }
+        header = FrameHeader.Read(frame, maxPayloadLength);
+        long expected = FrameHeader.Size + (long)header.PayloadLength;
+        if (frame.Length != expected)
+        {
+            throw ThrowHelper.Protocol(frame.Length < expected
+                ? $"a queue message ends in the middle of a frame ({frame.Length} of {expected} bytes)"
+                : $"{frame.Length - expected} bytes follow the frame in its queue message");
+        }
+        payload = frame.Slice(FrameHeader.Size);
+        return true;
+    }
+
     private void Append(ReadOnlySpan<byte> body)
     {
         if (_buffer.Length < _have + body.Length)

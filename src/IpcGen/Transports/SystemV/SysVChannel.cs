@@ -144,24 +144,10 @@ internal sealed unsafe class SysVChannel : FrameChannel, IRawSendShutdown
             {
                 throw ThrowHelper.Protocol($"a message for connection {connection} arrived on connection {_connection}");
             }
-            if (!_reassembler.Add(kind, message.Slice(QueueMessage.HeaderSize), maxPayloadLength, out ReadOnlySpan<byte> frame))
+            if (_reassembler.TryAddFrame(kind, message.Slice(QueueMessage.HeaderSize), maxPayloadLength, out header, out payload))
             {
-                continue;
+                return true;
             }
-            if (frame.Length < FrameHeader.Size)
-            {
-                throw ThrowHelper.Protocol("a message is shorter than a frame header");
-            }
-            header = FrameHeader.Read(frame, maxPayloadLength);
-            long expected = FrameHeader.Size + (long)header.PayloadLength;
-            if (frame.Length != expected)
-            {
-                throw ThrowHelper.Protocol(frame.Length < expected
-                    ? $"the message ended in the middle of a frame ({frame.Length} of {expected} bytes)"
-                    : $"{frame.Length - expected} bytes follow the frame in its message");
-            }
-            payload = frame.Slice(FrameHeader.Size);
-            return true;
         }
     }
 
