@@ -17,25 +17,7 @@ internal abstract class FrameChannel : IDisposable
     public abstract PeerCredentials Peer { get; }
 
     /// <summary>Sends one complete frame; safe to call from several threads at once.</summary>
-    public void Send(ReadOnlySpan<byte> frame)
-    {
-        lock (_sendLock)
-        {
-            if (_sendFailed != 0)
-            {
-                throw new IpcDisconnectedException("The connection is closed.");
-            }
-            try
-            {
-                SendCore(frame);
-            }
-            catch (Exception ex) when (ex is not IpcException)
-            {
-                _sendFailed = 1;
-                throw new IpcDisconnectedException("The peer is gone: sending failed.", ex);
-            }
-        }
-    }
+    public void Send(ReadOnlySpan<byte> frame) => Send(frame, default);
 
     /// <summary>
     /// Whether file descriptors can travel with a frame (<c>SCM_RIGHTS</c>). Only a Unix socket can; on other
@@ -46,12 +28,7 @@ internal abstract class FrameChannel : IDisposable
     /// <summary>Sends one complete frame with <paramref name="descriptors"/> attached (see <see cref="CanPassDescriptors"/>).</summary>
     public void Send(ReadOnlySpan<byte> frame, ReadOnlySpan<SafeHandle> descriptors)
     {
-        if (descriptors.IsEmpty)
-        {
-            Send(frame);
-            return;
-        }
-        if (!CanPassDescriptors)
+        if (!descriptors.IsEmpty && !CanPassDescriptors)
         {
             throw new InvalidOperationException("This transport cannot pass file descriptors.");
         }
@@ -63,7 +40,14 @@ internal abstract class FrameChannel : IDisposable
             }
             try
             {
-                SendCore(frame, descriptors);
+                if (descriptors.IsEmpty)
+                {
+                    SendCore(frame);
+                }
+                else
+                {
+                    SendCore(frame, descriptors);
+                }
             }
             catch (Exception ex) when (ex is not IpcException)
             {
