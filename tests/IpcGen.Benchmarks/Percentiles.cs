@@ -9,13 +9,17 @@ namespace IpcGen.Benchmarks;
 /// </summary>
 public static class Percentiles
 {
-    public static void Run(int calls, string? floorPath)
+    public static void Run(int calls, string? floorPath, string? only = null)
     {
         var floor = floorPath is null ? new Dictionary<string, double>() : RunFloor(floorPath);
         Console.WriteLine($"round trip of int Add(int, int), {calls:N0} calls after warm-up, {Environment.ProcessorCount} cpus");
         Console.WriteLine($"{"transport",-24} {"p50",9} {"p99",9} {"p99.9",9}   {"C floor p50",11}  ratio");
         foreach (BenchTarget target in BenchTarget.All())
         {
+            if (only is not null && !target.ToString().Contains(only, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
             IpcServer server;
             IBench.IpcProxy client;
             try
@@ -30,9 +34,15 @@ public static class Percentiles
             }
             try
             {
-                for (int i = 0; i < 20_000; i++)
+                // Warm-up in rounds with pauses: the JIT compiles its optimized code on a background thread,
+                // which two spinning threads would otherwise starve on a 2-core machine.
+                for (int round = 0; round < 5; round++)
                 {
-                    client.Add(i, 1);
+                    for (int i = 0; i < 20_000; i++)
+                    {
+                        client.Add(i, 1);
+                    }
+                    Thread.Sleep(200);
                 }
                 var samples = new long[calls];
                 for (int i = 0; i < calls; i++)

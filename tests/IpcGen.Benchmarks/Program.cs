@@ -3,8 +3,8 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using IpcGen.Benchmarks;
 
-// dotnet run -c Release --project tests/IpcGen.Benchmarks -- --percentiles [--floor /tmp/ipc_floor] [--calls N]
-//     per-call p50/p99 of every transport, next to the C floor measured in the same run
+// dotnet run -c Release --project tests/IpcGen.Benchmarks -- --percentiles [--floor /tmp/ipc_floor] [--calls N] [--only SharedMemory]
+//     per-call p50/p99 of every transport (or those whose name contains --only), next to the C floor measured in the same run
 // dotnet run -c Release --project tests/IpcGen.Benchmarks -- --short --filter '*'
 //     the BenchmarkDotNet suite (round trips, payload sizes, one-way throughput, allocations), short jobs
 // dotnet run -c Release --project tests/IpcGen.Benchmarks -- --filter '*'
@@ -12,7 +12,7 @@ using IpcGen.Benchmarks;
 if (args.Contains("--percentiles"))
 {
     int calls = ArgValue("--calls") is { } n ? int.Parse(n) : 100_000;
-    Percentiles.Run(calls, ArgValue("--floor"));
+    Percentiles.Run(calls, ArgValue("--floor"), ArgValue("--only"));
     return;
 }
 
