@@ -164,6 +164,10 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         {
             throw new IpcTimeoutException($"The server at '{endpoint}' did not answer the handshake in time.", ex);
         }
+        finally
+        {
+            channel.ReleaseReceived();
+        }
     }
 
     /// <summary>Rents a call and starts its request frame.</summary>
@@ -483,6 +487,11 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         catch (Exception ex)
         {
             reason = new IpcDisconnectedException($"The connection to '{_endpoint}' failed: {ex.Message}", ex);
+        }
+        finally
+        {
+            // The answer is copied into its call by now; an in-place transport gets the space back.
+            _channel.ReleaseReceived();
         }
         if (Volatile.Read(ref _disposed) == 0 && Volatile.Read(ref _closed) is null)
         {

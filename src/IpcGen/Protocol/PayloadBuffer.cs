@@ -5,18 +5,40 @@ using MessagePack;
 namespace IpcGen.Protocol;
 
 /// <summary>
-/// A received payload, copied out of the transport's receive buffer so that the call owning it can
-/// outlive the next frame, and read front to back. Every read is bounds-checked against the length
-/// received, and a value that does not decode is a protocol error, never an out-of-range read.
+/// A received payload, read front to back: either copied out of the transport's receive buffer so
+/// that the call owning it can outlive the next frame, or borrowed in place from native memory (a
+/// shared-memory ring) for as long as the receiver keeps it there. Every read is bounds-checked
+/// against the length received, and a value that does not decode is a protocol error, never an
+/// out-of-range read. Borrowed bytes may be changed by the peer while we read them: each is read once,
+/// so that yields wrong values or a decoding error, never a read outside the payload.
 /// </summary>
-internal sealed class PayloadBuffer
+internal sealed unsafe class PayloadBuffer
 {
     private byte[] _buffer = Array.Empty<byte>();
+    private byte* _borrowed;
+    private NativeBytes? _borrowedMemory;
     private int _length;
     private int _position;
 
+    /// <summary>
+    /// Reads <paramref name="length"/> bytes at <paramref name="payload"/> in place, without copying. The
+    /// memory must stay mapped until <see cref="Clear"/> or <see cref="Set"/>.
+    /// </summary>
+    public void Borrow(byte* payload, int length)
+    {
+        _borrowed = payload;
+        _length = length;
+        _position = 0;
+    }
+
+    /// <summary>Whether the payload is borrowed in place rather than copied.</summary>
+    public bool IsBorrowed => _borrowed != null;
+
+    private ref byte Start => ref _borrowed != null ? ref *_borrowed : ref _buffer[0];
+
     public void Set(ReadOnlySpan<byte> payload)
     {
+        _borrowed = null;
         if (_buffer.Length < payload.Length)
         {
             if (_buffer.Length > 0)
@@ -32,6 +54,7 @@ internal sealed class PayloadBuffer
 
     public void Clear()
     {
+        _borrowed = null;
         _length = 0;
         _position = 0;
     }
@@ -44,7 +67,7 @@ internal sealed class PayloadBuffer
         {
             ThrowHelper.ThrowTruncated(size, _length - _position);
         }
-        T value = Unsafe.ReadUnaligned<T>(ref _buffer[_position]);
+        T value = Unsafe.ReadUnaligned<T>(ref Unsafe.Add(ref Start, _position));
         _position += size;
         return value;
     }
@@ -62,7 +85,19 @@ internal sealed class PayloadBuffer
 
     public T ReadMessagePack<T>(MessagePackSerializerOptions options)
     {
-        var reader = new MessagePackReader(new ReadOnlyMemory<byte>(_buffer, _position, _length - _position));
+        ReadOnlyMemory<byte> rest;
+        if (_borrowed != null)
+        {
+            // One reusable wrapper per buffer: borrowing allocates nothing per call.
+            _borrowedMemory ??= new NativeBytes();
+            _borrowedMemory.Point(_borrowed + _position, _length - _position);
+            rest = _borrowedMemory.Memory;
+        }
+        else
+        {
+            rest = new ReadOnlyMemory<byte>(_buffer, _position, _length - _position);
+        }
+        var reader = new MessagePackReader(rest);
         T value;
         try
         {
@@ -87,6 +122,7 @@ internal sealed class PayloadBuffer
 
     public void Release()
     {
+        _borrowed = null;
         if (_buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(_buffer);
@@ -94,5 +130,30 @@ internal sealed class PayloadBuffer
         _buffer = Array.Empty<byte>();
         _length = 0;
         _position = 0;
+    }
+
+    /// <summary>Native bytes seen as <see cref="Memory{T}"/>, re-pointed for each borrowed payload.</summary>
+    private sealed class NativeBytes : MemoryManager<byte>
+    {
+        private byte* _pointer;
+        private int _length;
+
+        public void Point(byte* pointer, int length)
+        {
+            _pointer = pointer;
+            _length = length;
+        }
+
+        public override Span<byte> GetSpan() => new(_pointer, _length);
+
+        public override MemoryHandle Pin(int elementIndex = 0) => new(_pointer + elementIndex);
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
     }
 }

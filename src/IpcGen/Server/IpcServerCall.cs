@@ -117,7 +117,11 @@ public sealed class IpcServerCall
     /// <summary>The exception a dispatcher throws for a method id the contract does not have.</summary>
     public Exception UnknownMethod() => new IpcProtocolException($"unknown method id 0x{MethodId:X8}");
 
-    internal void Start(in FrameHeader header, ReadOnlySpan<byte> payload, int maxResponse, MessagePackSerializerOptions serializerOptions)
+    /// <summary>
+    /// Starts serving a request. With <paramref name="inPlace"/> the arguments are read where the transport
+    /// received them (native memory that stays put until the dispatcher returns), not copied; see <see cref="EndDispatch"/>.
+    /// </summary>
+    internal unsafe void Start(in FrameHeader header, ReadOnlySpan<byte> payload, bool inPlace, int maxResponse, MessagePackSerializerOptions serializerOptions)
     {
         MethodId = header.MethodId;
         CallId = header.CallId;
@@ -125,8 +129,30 @@ public sealed class IpcServerCall
         Priority = header.Priority;
         ArgumentsEnded = false;
         _serializerOptions = serializerOptions;
-        Request.Set(payload);
+        if (inPlace)
+        {
+            fixed (byte* arguments = payload)
+            {
+                Request.Borrow(arguments, payload.Length); // native memory: the pointer outlives the fixed block
+            }
+        }
+        else
+        {
+            Request.Set(payload);
+        }
         Response.Reset(FrameKind.Response, header.MethodId, header.CallId, maxResponse, Priority); // the answer travels at the request's priority
+    }
+
+    /// <summary>
+    /// The dispatcher has returned: arguments borrowed in place are read by now (generated dispatchers read
+    /// them all before the first await), and the memory goes back to the transport. A late read fails as truncated.
+    /// </summary>
+    internal void EndDispatch()
+    {
+        if (Request.IsBorrowed)
+        {
+            Request.Clear();
+        }
     }
 
     internal void Cancel()

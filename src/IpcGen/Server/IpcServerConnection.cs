@@ -199,7 +199,7 @@ internal sealed class IpcServerConnection
             Return(call); // closes the descriptors taken so far
             throw;
         }
-        call.Start(header, payload, _maxOutbound, _server.SerializerOptions);
+        call.Start(header, payload, _channel.ReceivesInPlace, _maxOutbound, _server.SerializerOptions);
         ValueTask pending;
         try
         {
@@ -209,6 +209,7 @@ internal sealed class IpcServerConnection
         {
             pending = ValueTask.FromException(ex);
         }
+        call.EndDispatch();
 
         if (pending.IsCompleted)
         {

@@ -79,6 +79,20 @@ internal abstract class FrameChannel : IDisposable
     /// </summary>
     public abstract bool TryReceive(int maxPayloadLength, out FrameHeader header, out ReadOnlySpan<byte> payload);
 
+    /// <summary>
+    /// Whether <see cref="TryReceive"/> hands out payloads in place in native memory (a shared-memory ring)
+    /// rather than in a managed buffer; such a payload is valid until the next receive or <see cref="ReleaseReceived"/>.
+    /// </summary>
+    public virtual bool ReceivesInPlace => false;
+
+    /// <summary>
+    /// Says the payload last received is no longer needed, so an in-place transport can give its space back
+    /// now rather than at the next receive. Called by the receiving thread; harmless when nothing is held.
+    /// </summary>
+    public virtual void ReleaseReceived()
+    {
+    }
+
     /// <summary>Makes a blocked <see cref="TryReceive"/> return and later sends fail.</summary>
     public abstract void Shutdown();
 

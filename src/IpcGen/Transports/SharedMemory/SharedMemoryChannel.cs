@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Net.Sockets;
+using IpcGen.Protocol;
 using IpcGen.Transports.UnixSocket;
 
 namespace IpcGen.Transports.SharedMemory;
@@ -7,9 +9,11 @@ namespace IpcGen.Transports.SharedMemory;
 /// A connection over two rings in a shared segment, with the Unix control socket it was set up on
 /// kept open as the liveness signal: a watcher thread blocks in <c>recv</c> on it, and its end of
 /// stream (the peer exited, even by SIGKILL) closes the connection and wakes any thread asleep on a
-/// ring. Frames are cut out of the inbound ring's byte stream by <see cref="StreamFrameChannel"/>.
+/// ring. A frame travels as one ring record, or as a first piece and further pieces when it is larger
+/// than a record may be; a received whole frame is handed out in place, in the ring, until the next
+/// receive or <see cref="ReleaseReceived"/>.
 /// </summary>
-internal sealed unsafe class SharedMemoryChannel : StreamFrameChannel, Pipe.IRawSendShutdown
+internal sealed unsafe class SharedMemoryChannel : FrameChannel, Pipe.IRawSendShutdown, IRingOwner
 {
     private readonly Socket _control;
     private readonly PeerCredentials _peer;
@@ -23,6 +27,11 @@ internal sealed unsafe class SharedMemoryChannel : StreamFrameChannel, Pipe.IRaw
     private int _disposeStarted;
     private int _disposed; // set once no new ring operation may start
 
+    // Receive side (one thread at a time): a record handed out in place, or a frame put back together.
+    private bool _holding;
+    private int _holderThread;
+    private byte[]? _reassembly;
+
     public SharedMemoryChannel(Socket control, byte* segment, long segmentSize, int capacity, bool isServer, IpcWaitStrategy strategy)
     {
         _control = control;
@@ -33,6 +42,8 @@ internal sealed unsafe class SharedMemoryChannel : StreamFrameChannel, Pipe.IRaw
         var serverToClient = new SharedMemoryRing(segment + SharedMemoryLayout.RingOffset(capacity, 1), capacity, strategy, this);
         _inbound = isServer ? clientToServer : serverToClient;
         _outbound = isServer ? serverToClient : clientToServer;
+        _inbound.AnnounceConsumer();
+        _outbound.AnnounceProducer();
         _watcher = new Thread(WatchControlSocket) { IsBackground = true, Name = "IpcGen shared-memory watcher" };
         _watcher.Start();
     }
@@ -46,20 +57,115 @@ internal sealed unsafe class SharedMemoryChannel : StreamFrameChannel, Pipe.IRaw
 
     internal long SegmentSize => _segmentSize;
 
-    protected override int ReceiveCore(Span<byte> destination)
+    /// <summary>A whole frame's payload is returned in place: it lives in the mapped ring, not in a managed buffer.</summary>
+    public override bool ReceivesInPlace => true;
+
+    public override bool TryReceive(int maxPayloadLength, out FrameHeader header, out ReadOnlySpan<byte> payload)
     {
+        ReleaseReceived();
+        header = default;
+        payload = default;
         if (!Enter())
         {
-            return 0;
+            return false;
         }
+        bool holding = false;
         try
         {
-            int read = _inbound.Read(destination);
-            if (read == 0 && Volatile.Read(ref _handshakeTimedOut) != 0)
+            if (!_inbound.TryRead(out int type, out byte* content, out int length))
             {
-                throw new TimeoutException("no data within the receive timeout");
+                return Closed();
             }
-            return read;
+            if (length < FrameHeader.Size || type == SharedMemoryRing.TypeContinue)
+            {
+                throw ThrowHelper.Protocol($"shared-memory record of type {type} and {length} bytes does not begin a frame");
+            }
+            header = FrameHeader.Read(new ReadOnlySpan<byte>(content, FrameHeader.Size), maxPayloadLength);
+            int payloadLength = (int)header.PayloadLength;
+            if (type == SharedMemoryRing.TypeFrame)
+            {
+                if (length - FrameHeader.Size != payloadLength)
+                {
+                    throw ThrowHelper.Protocol(length - FrameHeader.Size < payloadLength
+                        ? $"shared-memory record of {length} bytes ends in the middle of a frame of {FrameHeader.Size + payloadLength} bytes"
+                        : $"shared-memory record of {length} bytes holds more than its frame of {FrameHeader.Size + payloadLength} bytes");
+                }
+                payload = new ReadOnlySpan<byte>(content + FrameHeader.Size, payloadLength);
+                _holding = holding = true;
+                _holderThread = Environment.CurrentManagedThreadId;
+                return true;
+            }
+            payload = Reassemble(content, length, payloadLength);
+            return true;
+        }
+        finally
+        {
+            if (!holding)
+            {
+                Exit();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Puts a frame larger than one record back together from its pieces, into a buffer the header's
+    /// length (already checked against the limit) bounds; each piece must fit what is still missing.
+    /// </summary>
+    private ReadOnlySpan<byte> Reassemble(byte* first, int firstLength, int payloadLength)
+    {
+        int collected = firstLength - FrameHeader.Size;
+        if (collected >= payloadLength)
+        {
+            throw ThrowHelper.Protocol("a shared-memory frame sent in pieces fits in its first piece");
+        }
+        if (_reassembly is null || _reassembly.Length < payloadLength)
+        {
+            if (_reassembly is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_reassembly);
+            }
+            _reassembly = null;
+            _reassembly = ArrayPool<byte>.Shared.Rent(payloadLength);
+        }
+        new ReadOnlySpan<byte>(first + FrameHeader.Size, collected).CopyTo(_reassembly);
+        while (collected < payloadLength)
+        {
+            if (!_inbound.TryRead(out int type, out byte* content, out int length))
+            {
+                Closed();
+                throw ThrowHelper.Protocol("connection closed in the middle of a frame");
+            }
+            if (type != SharedMemoryRing.TypeContinue || length > payloadLength - collected || length == 0)
+            {
+                throw ThrowHelper.Protocol($"shared-memory record of type {type} and {length} bytes does not continue a frame missing {payloadLength - collected} bytes");
+            }
+            new ReadOnlySpan<byte>(content, length).CopyTo(_reassembly.AsSpan(collected));
+            collected += length;
+        }
+        _inbound.Release();
+        return new ReadOnlySpan<byte>(_reassembly, 0, payloadLength);
+    }
+
+    private bool Closed()
+    {
+        if (Volatile.Read(ref _handshakeTimedOut) != 0)
+        {
+            throw new TimeoutException("no data within the receive timeout");
+        }
+        return false;
+    }
+
+    /// <summary>Gives the record a whole frame was read from back to the sender; the payload is invalid afterwards.</summary>
+    public override void ReleaseReceived()
+    {
+        if (!_holding)
+        {
+            return;
+        }
+        _holding = false;
+        try
+        {
+            _inbound.Release();
         }
         finally
         {
@@ -75,7 +181,17 @@ internal sealed unsafe class SharedMemoryChannel : StreamFrameChannel, Pipe.IRaw
         }
         try
         {
-            _outbound.Write(frame);
+            int max = _outbound.MaxRecordContent;
+            if (frame.Length <= max)
+            {
+                _outbound.Write(SharedMemoryRing.TypeFrame, frame);
+                return;
+            }
+            _outbound.Write(SharedMemoryRing.TypeStart, frame.Slice(0, max));
+            for (int sent = max; sent < frame.Length; sent += max)
+            {
+                _outbound.Write(SharedMemoryRing.TypeContinue, frame.Slice(sent, Math.Min(max, frame.Length - sent)));
+            }
         }
         finally
         {
@@ -169,6 +285,10 @@ internal sealed unsafe class SharedMemoryChannel : StreamFrameChannel, Pipe.IRaw
             return;
         }
         Shutdown(); // wakes every thread inside a ring; they return at once
+        if (_holding && _holderThread == Environment.CurrentManagedThreadId)
+        {
+            ReleaseReceived(); // the receiving thread itself is closing the connection
+        }
         Volatile.Write(ref _disposed, 1);
         _handshakeDeadline?.Dispose();
         // Unmap only once no thread is inside a ring: they were all woken by Shutdown and return at once.
@@ -180,5 +300,10 @@ internal sealed unsafe class SharedMemoryChannel : StreamFrameChannel, Pipe.IRaw
         _watcher.Join(TimeSpan.FromSeconds(5));
         _control.Dispose();
         Interop.Mman.Unmap((nint)_segment, (nuint)_segmentSize);
+        if (_reassembly is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_reassembly);
+            _reassembly = null;
+        }
     }
 }

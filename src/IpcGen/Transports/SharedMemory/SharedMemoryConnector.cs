@@ -26,7 +26,7 @@ internal static class SharedMemoryConnector
             socket.ReceiveTimeout = 0;
             if (!hello.SequenceEqual(SharedMemoryListener.Hello))
             {
-                throw new IpcProtocolException("the server's shared-memory greeting is not 'IPGS' version 1");
+                throw new IpcProtocolException($"the server's shared-memory greeting is not 'IPGS' version {SharedMemoryLayout.Version}");
             }
             int seals = Interop.Memfd.Fcntl(memfd, Interop.Memfd.F_GET_SEALS, 0);
             const int required = Interop.Memfd.F_SEAL_SHRINK | Interop.Memfd.F_SEAL_GROW | Interop.Memfd.F_SEAL_SEAL;

@@ -11,27 +11,29 @@ namespace IpcGen.Transports.SharedMemory;
 /// 4096   ring 0 (client → server)
 /// 4096 + RingBlock        ring 1 (server → client)
 /// </code>
-/// Each ring: four 128-byte lines (producer position; consumer position; data futex word + consumer
-/// sleeping flag; space futex word + producer sleeping flag), then <c>ringCapacity</c> data bytes.
-/// Each side writes only its own lines; positions only grow; everything read from the other side is
-/// validated before use.
+/// Each ring: four 128-byte lines (consumer position; data futex word, consumer sleeping flag and
+/// consumer-never-sleeps flag; space futex word, producer sleeping flag and producer-never-sleeps
+/// flag; reserved), then <c>ringCapacity</c> bytes of records (<see cref="SharedMemoryRing"/>).
+/// Each side writes only its own words (the futex words are bumped by whoever wakes); positions only
+/// grow; everything read from the other side is validated before use.
 /// </summary>
 internal static class SharedMemoryLayout
 {
     public const uint Magic = 0x53475049; // "IPGS" in little-endian byte order
-    public const ushort Version = 1;
+    public const ushort Version = 2;
     public const int HeaderSize = 4096;
     public const int Line = 128;
     public const int RingControlSize = 4 * Line;
     public const int MinRingCapacity = 4096;
     public const int MaxRingCapacity = 64 * 1024 * 1024;
 
-    public const int ProducerPositionOffset = 0;
-    public const int ConsumerPositionOffset = Line;
-    public const int DataSignalOffset = 2 * Line;
-    public const int ConsumerSleepingOffset = 2 * Line + 4;
-    public const int SpaceSignalOffset = 3 * Line;
-    public const int ProducerSleepingOffset = 3 * Line + 4;
+    public const int ConsumerPositionOffset = 0;
+    public const int DataSignalOffset = Line;
+    public const int ConsumerSleepingOffset = Line + 4;
+    public const int ConsumerNeverSleepsOffset = Line + 8;
+    public const int SpaceSignalOffset = 2 * Line;
+    public const int ProducerSleepingOffset = 2 * Line + 4;
+    public const int ProducerNeverSleepsOffset = 2 * Line + 8;
 
     public static long RingBlock(int capacity) => RingControlSize + (long)capacity;
 

@@ -12,7 +12,7 @@ namespace IpcGen.Transports.SharedMemory;
 internal sealed unsafe class SharedMemoryListener : ConnectionListener
 {
     /// <summary>Sent with the descriptor: "IPGS" and the layout version.</summary>
-    internal static ReadOnlySpan<byte> Hello => new byte[] { (byte)'I', (byte)'P', (byte)'G', (byte)'S', 1, 0, 0, 0 };
+    internal static ReadOnlySpan<byte> Hello => new byte[] { (byte)'I', (byte)'P', (byte)'G', (byte)'S', (byte)SharedMemoryLayout.Version, 0, 0, 0 };
 
     private readonly UnixSocketListener _control;
     private readonly int _capacity;

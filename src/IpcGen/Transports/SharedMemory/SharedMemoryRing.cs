@@ -3,173 +3,315 @@ using System.Runtime.CompilerServices;
 namespace IpcGen.Transports.SharedMemory;
 
 /// <summary>
-/// One direction of a connection: a single-producer/single-consumer byte ring in shared memory. This
-/// process is either its producer or its consumer, never both. Our own position is kept in a private
-/// field and only published; the other side's position is read once per operation and validated
-/// (0 ≤ produced − consumed ≤ capacity), so a peer scribbling on the segment can make us close the
+/// One direction of a connection: a single-producer/single-consumer ring of records in shared memory.
+/// This process is either its producer or its consumer, never both.
+/// <para>
+/// A record is a 16-byte header (<c>i64 tag | i32 length | i32 type</c>) and <c>length</c> content
+/// bytes, starting on a 64-byte boundary. The producer writes the content, the length and the type,
+/// then publishes the record by storing its tag last: the stream position the record starts at, plus
+/// one. The consumer polls the tag word of the next record, in the same cache line as the data, so a
+/// small message costs one cache-line transfer. Records start only on 64-byte boundaries, and the
+/// consumer zeroes the first word of every 64-byte block it has consumed before giving the space
+/// back, so the word it polls holds either zero or a tag, never stale content that could look like
+/// one. A record that would cross the end of the ring is preceded by a padding record to the end.
+/// </para>
+/// <para>
+/// The consumer gives space back by publishing its position on its own line; the producer reads that
+/// line only when its cached copy says the ring is full. Everything read from the other side (tag,
+/// length, type, consumer position) is read once into a local, validated against this side's own
+/// geometry, and never read again, so a peer scribbling on the segment can make us close the
 /// connection but never read or write outside the ring.
+/// </para>
 /// </summary>
 internal sealed unsafe class SharedMemoryRing
 {
-    private const int SpinIterations = 10_000; // about 20-50 µs before yielding
+    public const int RecordAlignment = 64;
+    public const int RecordHeaderSize = 16;
+
+    public const int TypeFrame = 1;     // a whole frame
+    public const int TypeStart = 2;     // the first piece of a frame larger than one record
+    public const int TypeContinue = 3;  // a further piece of that frame
+    public const int TypePadding = 4;   // skip to the end of the ring
+
+    private const int SpinIterations = 4_000;  // ~20-50 µs of looking before yielding (Adaptive)
     private const int YieldIterations = 8;
+    private const int SpinYieldEvery = 4_096; // Spin: let other threads run now and then, never sleep
 
     private readonly byte* _control;
     private readonly byte* _data;
     private readonly int _capacity;
     private readonly int _mask;
+    private readonly int _maxContent;
     private readonly IpcWaitStrategy _strategy;
-    private readonly SharedMemoryChannel _owner;
-    private long _position;     // ours: produced (producer side) or consumed (consumer side)
-    private long _cachedRemote; // the other side's position when we last looked
+    private readonly IRingOwner _owner;
+    private long _position;         // ours: next record to write (producer) or to read (consumer)
+    private long _cachedConsumer;   // producer only: the consumer's position when we last looked
+    private int _heldSize;          // consumer only: size of the record handed out and not yet released
 
-    public SharedMemoryRing(byte* ring, int capacity, IpcWaitStrategy strategy, SharedMemoryChannel owner)
+    public SharedMemoryRing(byte* ring, int capacity, IpcWaitStrategy strategy, IRingOwner owner)
     {
         _control = ring;
         _data = ring + SharedMemoryLayout.RingControlSize;
         _capacity = capacity;
         _mask = capacity - 1;
+        _maxContent = MaxContent(capacity);
         _strategy = strategy;
         _owner = owner;
     }
 
-    private long* ProducerPosition => (long*)(_control + SharedMemoryLayout.ProducerPositionOffset);
+    /// <summary>The largest record content: a quarter of the ring, so the producer never waits for the whole ring to drain.</summary>
+    public static int MaxContent(int capacity) => capacity / 4 - RecordHeaderSize;
+
+    public int MaxRecordContent => _maxContent;
+
     private long* ConsumerPosition => (long*)(_control + SharedMemoryLayout.ConsumerPositionOffset);
     private int* DataSignal => (int*)(_control + SharedMemoryLayout.DataSignalOffset);
     private int* ConsumerSleeping => (int*)(_control + SharedMemoryLayout.ConsumerSleepingOffset);
+    private int* ConsumerNeverSleeps => (int*)(_control + SharedMemoryLayout.ConsumerNeverSleepsOffset);
     private int* SpaceSignal => (int*)(_control + SharedMemoryLayout.SpaceSignalOffset);
     private int* ProducerSleeping => (int*)(_control + SharedMemoryLayout.ProducerSleepingOffset);
+    private int* ProducerNeverSleeps => (int*)(_control + SharedMemoryLayout.ProducerNeverSleepsOffset);
 
-    /// <summary>Consumer: copies what is available (at least one byte) into <paramref name="destination"/>; 0 once closed.</summary>
-    public int Read(Span<byte> destination)
+    /// <summary>
+    /// Says on our own line whether this side ever sleeps: a side that spins (<see cref="IpcWaitStrategy.Spin"/>)
+    /// spares its peer the fence and the look at the sleeping flag after every record. A peer that lies
+    /// about it only delays its own wake-ups.
+    /// </summary>
+    public void AnnounceConsumer() => Volatile.Write(ref *ConsumerNeverSleeps, _strategy == IpcWaitStrategy.Spin ? 1 : 0);
+
+    /// <inheritdoc cref="AnnounceConsumer"/>
+    public void AnnounceProducer() => Volatile.Write(ref *ProducerNeverSleeps, _strategy == IpcWaitStrategy.Spin ? 1 : 0);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Align(int size) => (size + (RecordAlignment - 1)) & ~(RecordAlignment - 1);
+
+    // ---------------------------------------------------------------- producer
+
+    /// <summary>
+    /// Producer: writes one record of <paramref name="type"/> holding <paramref name="content"/> (at most
+    /// <see cref="MaxRecordContent"/> bytes), waiting for space as needed, and publishes it.
+    /// </summary>
+    public void Write(int type, ReadOnlySpan<byte> content)
     {
-        while (true)
+        Write(type, content, default);
+    }
+
+    /// <summary>Producer: as <see cref="Write(int, ReadOnlySpan{byte})"/>, the content being <paramref name="first"/> then <paramref name="second"/>.</summary>
+    public void Write(int type, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+    {
+        int length = first.Length + second.Length;
+        if ((uint)length > (uint)_maxContent)
         {
-            long available = Available();
-            if (available > 0)
+            throw new ArgumentOutOfRangeException(nameof(first), length, $"a record holds at most {_maxContent} bytes");
+        }
+        int size = Align(RecordHeaderSize + length);
+        int offset = (int)(_position & _mask);
+        if (offset + size > _capacity)
+        {
+            // Pad to the end of the ring; the record starts again at offset 0.
+            int padding = _capacity - offset;
+            WaitForSpace(padding);
+            Publish(offset, padding - RecordHeaderSize, TypePadding);
+            _position += padding;
+            offset = 0;
+        }
+        WaitForSpace(size);
+        byte* record = _data + offset;
+        first.CopyTo(new Span<byte>(record + RecordHeaderSize, first.Length));
+        if (!second.IsEmpty)
+        {
+            second.CopyTo(new Span<byte>(record + RecordHeaderSize + first.Length, second.Length));
+        }
+        Publish(offset, length, type);
+        _position += size;
+        WakeConsumerIfAsleep();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Publish(int offset, int length, int type)
+    {
+        byte* record = _data + offset;
+        *(int*)(record + 8) = length;
+        *(int*)(record + 12) = type;
+        Volatile.Write(ref *(long*)record, _position + 1); // release: content, length and type first, the tag last
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void WakeConsumerIfAsleep()
+    {
+        if (Volatile.Read(ref *ConsumerNeverSleeps) == 1)
+        {
+            return;
+        }
+        // Full fence between publishing and looking at the flag; the consumer fences between raising
+        // the flag and its last look at the tag, so one of us always sees the other.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref *ConsumerSleeping) != 0)
+        {
+            Interlocked.Increment(ref *DataSignal);
+            Interop.Futex.Wake(DataSignal);
+        }
+    }
+
+    private void WaitForSpace(int size)
+    {
+        while (_capacity - (_position - _cachedConsumer) < size)
+        {
+            long consumed = Volatile.Read(ref *ConsumerPosition);
+            long used = _position - consumed;
+            if ((ulong)used > (ulong)_capacity || consumed < _cachedConsumer)
             {
-                int count = (int)Math.Min(available, destination.Length);
-                int start = (int)(_position & _mask);
-                int first = Math.Min(count, _capacity - start);
-                new ReadOnlySpan<byte>(_data + start, first).CopyTo(destination);
-                if (first < count)
-                {
-                    new ReadOnlySpan<byte>(_data, count - first).CopyTo(destination.Slice(first));
-                }
-                _position += count;
-                Volatile.Write(ref *ConsumerPosition, _position); // release: the bytes are ours to reuse
-                Interlocked.MemoryBarrier();
-                if (Volatile.Read(ref *ProducerSleeping) != 0)
-                {
-                    Interlocked.Increment(ref *SpaceSignal);
-                    Interop.Futex.Wake(SpaceSignal);
-                }
-                return count;
+                throw new IpcProtocolException($"shared-memory ring corrupted: producer position {_position}, consumer position {consumed}");
+            }
+            _cachedConsumer = consumed;
+            if (_capacity - used >= size)
+            {
+                return;
             }
             if (_owner.IsClosed)
             {
-                return 0;
+                throw new IpcDisconnectedException("The shared-memory connection is closed.");
             }
-            Wait(DataSignal, ConsumerSleeping, forData: true);
+            Wait(SpaceSignal, ProducerSleeping, forData: false, size);
         }
     }
 
-    /// <summary>Producer: copies all of <paramref name="source"/> into the ring, waiting for space as needed.</summary>
-    public void Write(ReadOnlySpan<byte> source)
+    // ---------------------------------------------------------------- consumer
+
+    /// <summary>
+    /// Consumer: waits for the next record and returns its type and content, in place in the ring; false
+    /// once the connection is closed. The content stays valid and the space stays ours until
+    /// <see cref="Release"/>. Padding is skipped here. Throws <see cref="IpcProtocolException"/> for a
+    /// record that does not fit this ring.
+    /// </summary>
+    public bool TryRead(out int type, out byte* content, out int length)
     {
-        while (!source.IsEmpty)
+        Release();
+        while (true)
         {
-            long free = Free();
-            if (free == 0)
+            int offset = (int)(_position & _mask);
+            byte* record = _data + offset;
+            long tag = Volatile.Read(ref *(long*)record); // acquire: the rest of the record is read after it
+            if (tag != _position + 1)
             {
                 if (_owner.IsClosed)
                 {
-                    throw new IpcDisconnectedException("The shared-memory connection is closed.");
+                    type = 0;
+                    content = null;
+                    length = 0;
+                    return false;
                 }
-                Wait(SpaceSignal, ProducerSleeping, forData: false);
+                Wait(DataSignal, ConsumerSleeping, forData: true, offset);
                 continue;
             }
-            int count = (int)Math.Min(free, source.Length);
-            int start = (int)(_position & _mask);
-            int first = Math.Min(count, _capacity - start);
-            source.Slice(0, first).CopyTo(new Span<byte>(_data + start, first));
-            if (first < count)
+            int recordLength = *(int*)(record + 8);
+            int recordType = *(int*)(record + 12);
+            if ((uint)recordLength > (uint)_maxContent && recordType != TypePadding)
             {
-                source.Slice(first, count - first).CopyTo(new Span<byte>(_data, count - first));
+                throw new IpcProtocolException($"shared-memory record of {recordLength} bytes at position {_position} exceeds the record limit ({_maxContent})");
             }
-            _position += count;
-            Volatile.Write(ref *ProducerPosition, _position); // release: payload first, then the position
-            Interlocked.MemoryBarrier();
-            if (Volatile.Read(ref *ConsumerSleeping) != 0)
+            int size = Align(RecordHeaderSize + recordLength);
+            switch (recordType)
             {
-                Interlocked.Increment(ref *DataSignal);
-                Interop.Futex.Wake(DataSignal);
+                case TypePadding:
+                    if (recordLength != _capacity - offset - RecordHeaderSize)
+                    {
+                        throw new IpcProtocolException($"shared-memory padding record at position {_position} does not end at the end of the ring");
+                    }
+                    _heldSize = _capacity - offset;
+                    Release();
+                    continue;
+                case TypeFrame:
+                case TypeStart:
+                case TypeContinue:
+                    if (offset + size > _capacity)
+                    {
+                        throw new IpcProtocolException($"shared-memory record at position {_position} crosses the end of the ring");
+                    }
+                    _heldSize = size;
+                    type = recordType;
+                    content = record + RecordHeaderSize;
+                    length = recordLength;
+                    return true;
+                default:
+                    throw new IpcProtocolException($"shared-memory record at position {_position} has unknown type {recordType}");
             }
-            source = source.Slice(count);
         }
     }
+
+    /// <summary>Consumer: gives the space of the record last returned by <see cref="TryRead"/> back to the producer.</summary>
+    public void Release()
+    {
+        if (_heldSize == 0)
+        {
+            return;
+        }
+        // Zero the word a record could start at in each 64-byte block of the space: on the next lap the
+        // only thing the producer writes there is a tag.
+        byte* start = _data + (_position & _mask);
+        for (int offset = 0; offset < _heldSize; offset += RecordAlignment)
+        {
+            *(long*)(start + offset) = 0;
+        }
+        _position += _heldSize;
+        _heldSize = 0;
+        Volatile.Write(ref *ConsumerPosition, _position); // release: the zeroes and our reads come first
+        if (Volatile.Read(ref *ProducerNeverSleeps) == 1)
+        {
+            return;
+        }
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref *ProducerSleeping) != 0)
+        {
+            Interlocked.Increment(ref *SpaceSignal);
+            Interop.Futex.Wake(SpaceSignal);
+        }
+    }
+
+    // ---------------------------------------------------------------- waiting
 
     /// <summary>
-    /// Bytes the producer has published beyond our consumer position. The other side's position is
-    /// cached: the shared line (another core's cache line, a miss every time) is read again only when
-    /// the cached value says there is nothing left. Every value read is validated: it only moves
-    /// forward and stays within one ring of ours.
+    /// Consumer: whether the record at offset <paramref name="argument"/> is published. Producer: whether
+    /// <paramref name="argument"/> bytes are free. The consumer position read here is validated by the
+    /// caller's next look, so a hostile value only ends the wait early.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private long Available()
-    {
-        long available = _cachedRemote - _position;
-        return available > 0 ? available : RefreshAvailable();
-    }
-
-    private long RefreshAvailable()
-    {
-        long produced = Volatile.Read(ref *ProducerPosition);
-        long available = produced - _position;
-        if ((ulong)available > (ulong)_capacity || produced < _cachedRemote)
-        {
-            throw new IpcProtocolException($"shared-memory ring corrupted: producer position {produced}, consumer position {_position}");
-        }
-        _cachedRemote = produced;
-        return available;
-    }
-
-    /// <summary>Free space the consumer has given back; the consumer's position is cached likewise.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private long Free()
-    {
-        long free = _capacity - (_position - _cachedRemote);
-        return free > 0 ? free : RefreshFree();
-    }
-
-    private long RefreshFree()
-    {
-        long consumed = Volatile.Read(ref *ConsumerPosition);
-        long used = _position - consumed;
-        if ((ulong)used > (ulong)_capacity || consumed < _cachedRemote)
-        {
-            throw new IpcProtocolException($"shared-memory ring corrupted: producer position {_position}, consumer position {consumed}");
-        }
-        _cachedRemote = consumed;
-        return _capacity - used;
-    }
-
-    private bool Ready(bool forData) => forData ? Available() > 0 : Free() > 0;
+    private bool Ready(bool forData, int argument)
+        => forData
+            ? Volatile.Read(ref *(long*)(_data + argument)) == _position + 1
+            : _capacity - (_position - Volatile.Read(ref *ConsumerPosition)) >= argument;
 
     /// <summary>
-    /// Waits until the other side has moved (data to read or space to write) or the connection closes,
-    /// by the strategy: spin, yield, then sleep on the futex word after announcing it in the sleeping
-    /// flag (a full fence between the flag and the last look, so the other side's wake is never lost).
+    /// Waits until the other side has moved (a record to read, or space to write) or the connection
+    /// closes, by the strategy: Spin looks without ever sleeping; Adaptive looks, yields, then sleeps;
+    /// Blocking sleeps at once. Sleeping is on the futex word after announcing it in the sleeping flag,
+    /// with a full fence between the flag and the last look, so the other side's wake is never lost.
     /// </summary>
-    private void Wait(int* signal, int* sleeping, bool forData)
+    private void Wait(int* signal, int* sleeping, bool forData, int argument)
     {
-        if (_strategy != IpcWaitStrategy.Blocking)
+        if (_strategy == IpcWaitStrategy.Spin)
         {
-            // One pause per look: the other side's store is seen within a few dozen nanoseconds.
-            int spins = _strategy == IpcWaitStrategy.Spin ? int.MaxValue : SpinIterations;
-            for (int i = 0; i < spins; i++)
+            for (int i = 1; ; i++)
             {
-                if (Ready(forData) || _owner.IsClosed)
+                if (Ready(forData, argument) || _owner.IsClosed)
+                {
+                    return;
+                }
+                if (i % SpinYieldEvery == 0)
+                {
+                    Thread.Yield();
+                }
+                else
+                {
+                    Thread.SpinWait(1);
+                }
+            }
+        }
+        if (_strategy == IpcWaitStrategy.Adaptive)
+        {
+            for (int i = 0; i < SpinIterations; i++)
+            {
+                if (Ready(forData, argument) || _owner.IsClosed)
                 {
                     return;
                 }
@@ -177,7 +319,7 @@ internal sealed unsafe class SharedMemoryRing
             }
             for (int i = 0; i < YieldIterations; i++)
             {
-                if (Ready(forData) || _owner.IsClosed)
+                if (Ready(forData, argument) || _owner.IsClosed)
                 {
                     return;
                 }
@@ -189,7 +331,7 @@ internal sealed unsafe class SharedMemoryRing
         Interlocked.Exchange(ref *sleeping, 1);
         try
         {
-            if (Ready(forData) || _owner.IsClosed)
+            if (Ready(forData, argument) || _owner.IsClosed)
             {
                 return;
             }
@@ -209,4 +351,11 @@ internal sealed unsafe class SharedMemoryRing
         Interlocked.Increment(ref *SpaceSignal);
         Interop.Futex.Wake(SpaceSignal);
     }
+}
+
+/// <summary>What a ring asks of the connection it belongs to.</summary>
+internal interface IRingOwner
+{
+    /// <summary>True once the connection is closing: waits end, reads return false, writes throw.</summary>
+    bool IsClosed { get; }
 }

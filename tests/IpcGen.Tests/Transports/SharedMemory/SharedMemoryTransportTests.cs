@@ -112,7 +112,7 @@ public sealed class SharedMemoryTransportTests
     }
 
     [Fact]
-    public unsafe void A_corrupted_ring_position_closes_that_connection_only()
+    public unsafe void A_record_too_long_for_the_ring_closes_that_connection_only()
     {
         using var server = new InProcessServer(IpcTransport.SharedMemory);
         using var bystander = server.Connect();
@@ -120,12 +120,15 @@ public sealed class SharedMemoryTransportTests
         try
         {
             byte* ring = channel.Segment + SharedMemoryLayout.RingOffset(256 * 1024, 0);
-            // The client's producer position jumps far past anything written, then wakes the server.
-            Volatile.Write(ref *(long*)(ring + SharedMemoryLayout.ProducerPositionOffset), long.MaxValue / 2);
+            byte* record = ring + SharedMemoryLayout.RingControlSize;
+            // The client publishes a first record that claims to be far longer than any record may be.
+            *(int*)(record + 8) = int.MaxValue / 2;
+            *(int*)(record + 12) = SharedMemoryRing.TypeFrame;
+            Volatile.Write(ref *(long*)record, 1); // the tag of the record at position 0
             Interlocked.Increment(ref *(int*)(ring + SharedMemoryLayout.DataSignalOffset));
             Interop.Futex.Wake((int*)(ring + SharedMemoryLayout.DataSignalOffset));
 
-            server.Log.WaitFor(7, "ring corrupted");
+            server.Log.WaitFor(7, "exceeds the record limit");
             Assert.Equal(5, bystander.Add(2, 3));
             Eventually.True(() => server.Server.ConnectionCount == 1, "the corrupted connection is gone");
         }
