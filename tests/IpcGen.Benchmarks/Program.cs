@@ -5,6 +5,8 @@ using IpcGen.Benchmarks;
 
 // dotnet run -c Release --project tests/IpcGen.Benchmarks -- --percentiles [--floor /tmp/ipc_floor] [--calls N] [--only SharedMemory]
 //     per-call p50/p99 of every transport (or those whose name contains --only), next to the C floor measured in the same run
+// dotnet run -c Release --project tests/IpcGen.Benchmarks -- --layers [--calls N]
+//     a shared-memory round trip layer by layer: two words, the ring alone, a whole call (Spin)
 // dotnet run -c Release --project tests/IpcGen.Benchmarks -- --short --filter '*'
 //     the BenchmarkDotNet suite (round trips, payload sizes, one-way throughput, allocations), short jobs
 // dotnet run -c Release --project tests/IpcGen.Benchmarks -- --filter '*'
@@ -13,6 +15,12 @@ if (args.Contains("--percentiles"))
 {
     int calls = ArgValue("--calls") is { } n ? int.Parse(n) : 100_000;
     Percentiles.Run(calls, ArgValue("--floor"), ArgValue("--only"));
+    return;
+}
+
+if (args.Contains("--layers"))
+{
+    Layers.Run(ArgValue("--calls") is { } n ? int.Parse(n) : 200_000);
     return;
 }
 

@@ -31,7 +31,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
     private readonly object _pendingLock = new();
     private readonly Dictionary<uint, IpcClientCall> _pending = new();
     private int _pendingCount; // _pending.Count, readable without the lock
-    private uint _nextCallId;
+    private int _nextCallId;
     private Exception? _closed;
 
     // Who reads the channel. One reader at a time: a synchronous caller reads its own response when
@@ -43,6 +43,8 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
 
     private readonly object _poolLock = new();
     private readonly Stack<IpcClientCall> _pool = new();
+    private IpcClientCall? _spareCall; // one call kept out of the locked pool: the common case of one caller at a time
+    private IpcClientCall? _readerCall; // the reader's own synchronous call, kept out of the pending table
     private const int MaxPooledCalls = 64;
 
     private int _disposed;
@@ -176,12 +178,15 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
     /// <summary>Rents a call and starts its request frame with a priority (0–31) from <see cref="IpcPriorityAttribute"/>.</summary>
     public IpcClientCall StartCall(uint methodId, int priority)
     {
-        IpcClientCall? call = null;
-        lock (_poolLock)
+        IpcClientCall? call = Interlocked.Exchange(ref _spareCall, null);
+        if (call is null)
         {
-            _pool.TryPop(out call);
+            lock (_poolLock)
+            {
+                _pool.TryPop(out call);
+            }
+            call ??= new IpcClientCall(this);
         }
-        call ??= new IpcClientCall(this);
         // The call id is assigned on registration; 0 until then.
         call.Start(methodId, 0, _maxOutbound, (byte)(priority & Protocol.FrameHeader.PriorityMask));
         return call;
@@ -190,6 +195,10 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
     /// <summary>Returns a call to the pool. Always called, in a finally block, once the result is read.</summary>
     public void EndCall(IpcClientCall call)
     {
+        if (Interlocked.CompareExchange(ref _spareCall, call, null) is null)
+        {
+            return;
+        }
         lock (_poolLock)
         {
             if (_pool.Count < MaxPooledCalls)
@@ -209,25 +218,40 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         call.PrepareSync();
-        Register(call);
-        Send(call);
 
-        // Without a timeout or a token to watch, read the response on this thread if nobody else is
-        // reading: the answer wakes this thread directly.
+        // Without a timeout or a token to watch, and with nobody else reading, this thread becomes the
+        // reader before it sends: the call stays out of the pending table (no lock, no lookup), and the
+        // answer is read on this thread as soon as it lands; on a spinning transport, with no system call.
         if (_callTimeoutMs == Timeout.Infinite && !cancellationToken.CanBeCanceled && TryBecomeReader())
         {
             try
             {
+                ThrowIfClosed();
+                uint id = NextCallId();
+                call.CallId = id;
+                call.Request.SetCallId(id);
+                _readerCall = call;
+                Send(call);
                 while (!call.IsSyncCompleted && ReadOneFrame())
                 {
                 }
             }
             finally
             {
+                _readerCall = null;
                 StopReading();
             }
+            if (!call.IsSyncCompleted)
+            {
+                ThrowIfClosed(); // the connection was lost before the answer came
+            }
+            call.ThrowIfFailed();
+            return;
         }
-        else if (Volatile.Read(ref _readerBusy) == 0)
+
+        Register(call);
+        Send(call);
+        if (Volatile.Read(ref _readerBusy) == 0)
         {
             WakeBackgroundReader();
         }
@@ -302,11 +326,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         lock (_pendingLock)
         {
             ThrowIfClosed();
-            uint id = ++_nextCallId;
-            if (id == 0)
-            {
-                id = ++_nextCallId;
-            }
+            uint id = NextCallId();
             call.CallId = id;
             call.Request.SetCallId(id);
             _pending.Add(id, call);
@@ -331,6 +351,13 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         {
             call.Request.ReleaseDescriptors();
         }
+    }
+
+    /// <summary>The next call id, never 0.</summary>
+    private uint NextCallId()
+    {
+        uint id = (uint)Interlocked.Increment(ref _nextCallId);
+        return id != 0 ? id : (uint)Interlocked.Increment(ref _nextCallId);
     }
 
     /// <summary>
@@ -456,12 +483,19 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
                 {
                     case FrameKind.Response:
                     case FrameKind.Error:
-                        IpcClientCall? call;
-                        lock (_pendingLock)
+                        IpcClientCall? call = _readerCall;
+                        if (call is not null && call.CallId == header.CallId)
                         {
-                            if (_pending.Remove(header.CallId, out call))
+                            _readerCall = null; // this thread's own call: not in the table
+                        }
+                        else
+                        {
+                            lock (_pendingLock)
                             {
-                                _pendingCount--;
+                                if (_pending.Remove(header.CallId, out call))
+                                {
+                                    _pendingCount--;
+                                }
                             }
                         }
                         // No pending call: the caller gave up (timeout, cancellation); the answer is dropped.

@@ -21,6 +21,7 @@ internal sealed class IpcServerConnection
     private readonly Thread _thread;
     private readonly Dictionary<uint, IpcServerCall> _inFlight = new();
     private readonly Stack<IpcServerCall> _pool = new();
+    private IpcServerCall? _spareCall; // one call kept out of the locked pool: the common case of one call at a time
     private readonly FrameWriter _controlWriter = new();
     private int _maxOutbound;
     private bool _refuseAsFull;
@@ -119,6 +120,7 @@ internal sealed class IpcServerConnection
         }
         finally
         {
+            _channel.ReleaseReceived();
             Teardown(reason);
         }
     }
@@ -309,6 +311,10 @@ internal sealed class IpcServerConnection
 
     private IpcServerCall Rent()
     {
+        if (Interlocked.Exchange(ref _spareCall, null) is { } spare)
+        {
+            return spare;
+        }
         lock (_pool)
         {
             if (_pool.TryPop(out IpcServerCall? call))
@@ -322,6 +328,10 @@ internal sealed class IpcServerConnection
     private void Return(IpcServerCall call)
     {
         call.Reset();
+        if (Interlocked.CompareExchange(ref _spareCall, call, null) is null)
+        {
+            return;
+        }
         lock (_pool)
         {
             if (_pool.Count < MaxPooledCalls)

@@ -88,6 +88,7 @@ internal abstract class FrameChannel : IDisposable
     /// <summary>
     /// Says the payload last received is no longer needed, so an in-place transport can give its space back
     /// now rather than at the next receive. Called by the receiving thread; harmless when nothing is held.
+    /// A receiver calls it before it lets go of the channel: Dispose waits for a held payload to be released.
     /// </summary>
     public virtual void ReleaseReceived()
     {

@@ -28,18 +28,17 @@ internal sealed unsafe class SharedMemoryChannel : FrameChannel, Pipe.IRawSendSh
     private int _disposed; // set once no new ring operation may start
 
     // Receive side (one thread at a time): a record handed out in place, or a frame put back together.
-    private bool _holding;
-    private int _holderThread;
+    private bool _holding; // the receiving thread holds a record (and an active operation) until ReleaseReceived
     private byte[]? _reassembly;
 
-    public SharedMemoryChannel(Socket control, byte* segment, long segmentSize, int capacity, bool isServer, IpcWaitStrategy strategy)
+    public SharedMemoryChannel(Socket control, byte* segment, long segmentSize, int capacity, long tagKey, bool isServer, IpcWaitStrategy strategy)
     {
         _control = control;
         _peer = UnixSocketChannel.ReadPeerCredentials(control);
         _segment = segment;
         _segmentSize = segmentSize;
-        var clientToServer = new SharedMemoryRing(segment + SharedMemoryLayout.RingOffset(capacity, 0), capacity, strategy, this);
-        var serverToClient = new SharedMemoryRing(segment + SharedMemoryLayout.RingOffset(capacity, 1), capacity, strategy, this);
+        var clientToServer = new SharedMemoryRing(segment + SharedMemoryLayout.RingOffset(capacity, 0), capacity, tagKey, strategy, this);
+        var serverToClient = new SharedMemoryRing(segment + SharedMemoryLayout.RingOffset(capacity, 1), capacity, tagKey, strategy, this);
         _inbound = isServer ? clientToServer : serverToClient;
         _outbound = isServer ? serverToClient : clientToServer;
         _inbound.AnnounceConsumer();
@@ -92,7 +91,6 @@ internal sealed unsafe class SharedMemoryChannel : FrameChannel, Pipe.IRawSendSh
                 }
                 payload = new ReadOnlySpan<byte>(content + FrameHeader.Size, payloadLength);
                 _holding = holding = true;
-                _holderThread = Environment.CurrentManagedThreadId;
                 return true;
             }
             payload = Reassemble(content, length, payloadLength);
@@ -285,10 +283,6 @@ internal sealed unsafe class SharedMemoryChannel : FrameChannel, Pipe.IRawSendSh
             return;
         }
         Shutdown(); // wakes every thread inside a ring; they return at once
-        if (_holding && _holderThread == Environment.CurrentManagedThreadId)
-        {
-            ReleaseReceived(); // the receiving thread itself is closing the connection
-        }
         Volatile.Write(ref _disposed, 1);
         _handshakeDeadline?.Dispose();
         // Unmap only once no thread is inside a ring: they were all woken by Shutdown and return at once.

@@ -45,8 +45,8 @@ internal static class SharedMemoryConnector
                 // A private copy of the header, read once: the server could change the shared one later.
                 Span<byte> header = stackalloc byte[64];
                 new ReadOnlySpan<byte>(segment, header.Length).CopyTo(header);
-                int capacity = SharedMemoryLayout.ReadHeader(header, size);
-                return new SharedMemoryChannel(socket, segment, size, capacity, isServer: false, options.WaitStrategy);
+                (int capacity, long tagKey) = SharedMemoryLayout.ReadHeader(header, size);
+                return new SharedMemoryChannel(socket, segment, size, capacity, tagKey, isServer: false, options.WaitStrategy);
             }
             catch
             {

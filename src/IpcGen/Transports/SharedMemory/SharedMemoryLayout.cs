@@ -7,7 +7,8 @@ namespace IpcGen.Transports.SharedMemory;
 /// The segment one shared-memory connection lives in (docs/transports.md, "SharedMemory"), little-endian:
 /// <code>
 /// 0      header, one page:  u32 magic "IPGS" | u16 version | u16 reserved | u32 ringCapacity |
-///                           u32 reserved | u64 segmentSize | u64 ring0Offset | u64 ring1Offset
+///                           u32 reserved | u64 segmentSize | u64 ring0Offset | u64 ring1Offset |
+///                           u64 tagKey (random, top bit set; see SharedMemoryRing)
 /// 4096   ring 0 (client → server)
 /// 4096 + RingBlock        ring 1 (server → client)
 /// </code>
@@ -50,22 +51,26 @@ internal static class SharedMemoryLayout
         }
     }
 
-    public static void WriteHeader(Span<byte> header, int capacity)
+    /// <summary>A fresh tag key: random, with the top bit set so no tag is ever zero.</summary>
+    public static long NewTagKey() => (long)(BitConverter.ToUInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)) | (1UL << 63));
+
+    public static void WriteHeader(Span<byte> header, int capacity, long tagKey)
     {
-        header.Slice(0, 40).Clear();
+        header.Slice(0, 48).Clear();
         BinaryPrimitives.WriteUInt32LittleEndian(header, Magic);
         BinaryPrimitives.WriteUInt16LittleEndian(header.Slice(4), Version);
         BinaryPrimitives.WriteInt32LittleEndian(header.Slice(8), capacity);
         BinaryPrimitives.WriteInt64LittleEndian(header.Slice(16), SegmentSize(capacity));
         BinaryPrimitives.WriteInt64LittleEndian(header.Slice(24), RingOffset(capacity, 0));
         BinaryPrimitives.WriteInt64LittleEndian(header.Slice(32), RingOffset(capacity, 1));
+        BinaryPrimitives.WriteInt64LittleEndian(header.Slice(40), tagKey);
     }
 
     /// <summary>
     /// Reads the header once (from a private copy) and checks it against the layout this side computes
-    /// and the segment's real size. Returns the ring capacity.
+    /// and the segment's real size. Returns the ring capacity and the tag key.
     /// </summary>
-    public static int ReadHeader(ReadOnlySpan<byte> header, long actualSize)
+    public static (int Capacity, long TagKey) ReadHeader(ReadOnlySpan<byte> header, long actualSize)
     {
         uint magic = BinaryPrimitives.ReadUInt32LittleEndian(header);
         ushort version = BinaryPrimitives.ReadUInt16LittleEndian(header.Slice(4));
@@ -73,6 +78,7 @@ internal static class SharedMemoryLayout
         long size = BinaryPrimitives.ReadInt64LittleEndian(header.Slice(16));
         long ring0 = BinaryPrimitives.ReadInt64LittleEndian(header.Slice(24));
         long ring1 = BinaryPrimitives.ReadInt64LittleEndian(header.Slice(32));
+        long tagKey = BinaryPrimitives.ReadInt64LittleEndian(header.Slice(40));
         if (magic != Magic)
         {
             throw new IpcProtocolException($"shared-memory segment magic 0x{magic:X8} is not 'IPGS'");
@@ -89,6 +95,10 @@ internal static class SharedMemoryLayout
         {
             throw new IpcProtocolException("shared-memory segment header does not match its layout or its size");
         }
-        return capacity;
+        if (tagKey >= 0)
+        {
+            throw new IpcProtocolException("shared-memory segment tag key does not have its top bit set");
+        }
+        return (capacity, tagKey);
     }
 }

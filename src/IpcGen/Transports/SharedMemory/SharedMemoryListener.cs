@@ -57,7 +57,8 @@ internal sealed unsafe class SharedMemoryListener : ConnectionListener
         byte* segment = Interop.Mman.MapShared(memfd, size, "shared-memory segment");
         try
         {
-            SharedMemoryLayout.WriteHeader(new Span<byte>(segment, SharedMemoryLayout.HeaderSize), _capacity);
+            long tagKey = SharedMemoryLayout.NewTagKey();
+            SharedMemoryLayout.WriteHeader(new Span<byte>(segment, SharedMemoryLayout.HeaderSize), _capacity, tagKey);
             // Sealed so the client can map it without fearing it shrinks under it (SIGBUS) or grows.
             if (Interop.Memfd.Fcntl(memfd, Interop.Memfd.F_ADD_SEALS,
                     Interop.Memfd.F_SEAL_SHRINK | Interop.Memfd.F_SEAL_GROW | Interop.Memfd.F_SEAL_SEAL) != 0)
@@ -65,7 +66,7 @@ internal sealed unsafe class SharedMemoryListener : ConnectionListener
                 throw Interop.LastError("fcntl(F_ADD_SEALS)");
             }
             Interop.Socket.SendWithDescriptor(socket, Hello, memfd);
-            return new SharedMemoryChannel(socket, segment, size, _capacity, isServer: true, _strategy);
+            return new SharedMemoryChannel(socket, segment, size, _capacity, tagKey, isServer: true, _strategy);
         }
         catch
         {

@@ -8,12 +8,14 @@ namespace IpcGen.Transports.SharedMemory;
 /// <para>
 /// A record is a 16-byte header (<c>i64 tag | i32 length | i32 type</c>) and <c>length</c> content
 /// bytes, starting on a 64-byte boundary. The producer writes the content, the length and the type,
-/// then publishes the record by storing its tag last: the stream position the record starts at, plus
-/// one. The consumer polls the tag word of the next record, in the same cache line as the data, so a
-/// small message costs one cache-line transfer. Records start only on 64-byte boundaries, and the
-/// consumer zeroes the first word of every 64-byte block it has consumed before giving the space
-/// back, so the word it polls holds either zero or a tag, never stale content that could look like
-/// one. A record that would cross the end of the ring is preceded by a padding record to the end.
+/// then publishes the record by storing its tag last: the stream position the record starts at, XORed
+/// with the connection's tag key. The consumer polls the tag word of the next record, in the same
+/// cache line as the data, so a small message costs one cache-line transfer, and the consumer never
+/// writes to a data line. A tag left from an earlier lap names an earlier position, so it never
+/// matches. Stale payload bytes where a record now starts match only if they equal that secret
+/// 64-bit value (the key is drawn at random per segment, top bit set, so fresh zeroed memory never
+/// matches either): about one chance in 2^63 for each record, and even then the record must pass
+/// every check below. A record that would cross the end of the ring is preceded by a padding record.
 /// </para>
 /// <para>
 /// The consumer gives space back by publishing its position on its own line; the producer reads that
@@ -42,14 +44,16 @@ internal sealed unsafe class SharedMemoryRing
     private readonly int _capacity;
     private readonly int _mask;
     private readonly int _maxContent;
+    private readonly long _tagKey;
     private readonly IpcWaitStrategy _strategy;
     private readonly IRingOwner _owner;
     private long _position;         // ours: next record to write (producer) or to read (consumer)
     private long _cachedConsumer;   // producer only: the consumer's position when we last looked
     private int _heldSize;          // consumer only: size of the record handed out and not yet released
 
-    public SharedMemoryRing(byte* ring, int capacity, IpcWaitStrategy strategy, IRingOwner owner)
+    public SharedMemoryRing(byte* ring, int capacity, long tagKey, IpcWaitStrategy strategy, IRingOwner owner)
     {
+        _tagKey = tagKey;
         _control = ring;
         _data = ring + SharedMemoryLayout.RingControlSize;
         _capacity = capacity;
@@ -133,7 +137,7 @@ internal sealed unsafe class SharedMemoryRing
         byte* record = _data + offset;
         *(int*)(record + 8) = length;
         *(int*)(record + 12) = type;
-        Volatile.Write(ref *(long*)record, _position + 1); // release: content, length and type first, the tag last
+        Volatile.Write(ref *(long*)record, _position ^ _tagKey); // release: content, length and type first, the tag last
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -192,7 +196,7 @@ internal sealed unsafe class SharedMemoryRing
             int offset = (int)(_position & _mask);
             byte* record = _data + offset;
             long tag = Volatile.Read(ref *(long*)record); // acquire: the rest of the record is read after it
-            if (tag != _position + 1)
+            if (tag != (_position ^ _tagKey))
             {
                 if (_owner.IsClosed)
                 {
@@ -246,16 +250,9 @@ internal sealed unsafe class SharedMemoryRing
         {
             return;
         }
-        // Zero the word a record could start at in each 64-byte block of the space: on the next lap the
-        // only thing the producer writes there is a tag.
-        byte* start = _data + (_position & _mask);
-        for (int offset = 0; offset < _heldSize; offset += RecordAlignment)
-        {
-            *(long*)(start + offset) = 0;
-        }
         _position += _heldSize;
         _heldSize = 0;
-        Volatile.Write(ref *ConsumerPosition, _position); // release: the zeroes and our reads come first
+        Volatile.Write(ref *ConsumerPosition, _position); // release: our reads of that space come first
         if (Volatile.Read(ref *ProducerNeverSleeps) == 1)
         {
             return;
@@ -278,7 +275,7 @@ internal sealed unsafe class SharedMemoryRing
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Ready(bool forData, int argument)
         => forData
-            ? Volatile.Read(ref *(long*)(_data + argument)) == _position + 1
+            ? Volatile.Read(ref *(long*)(_data + argument)) == (_position ^ _tagKey)
             : _capacity - (_position - Volatile.Read(ref *ConsumerPosition)) >= argument;
 
     /// <summary>

@@ -11,6 +11,7 @@ namespace IpcGen.Tests.Transports.SharedMemory;
 public sealed unsafe class SharedMemoryRingTests : IDisposable
 {
     private const int Capacity = 4096;
+    private static readonly long TagKey = SharedMemoryLayout.NewTagKey();
     private readonly byte* _memory;
     private readonly Owner _owner = new();
 
@@ -29,7 +30,7 @@ public sealed unsafe class SharedMemoryRingTests : IDisposable
     }
 
     private (SharedMemoryRing Producer, SharedMemoryRing Consumer) Pair(IpcWaitStrategy strategy = IpcWaitStrategy.Adaptive)
-        => (new SharedMemoryRing(_memory, Capacity, strategy, _owner), new SharedMemoryRing(_memory, Capacity, strategy, _owner));
+        => (new SharedMemoryRing(_memory, Capacity, TagKey, strategy, _owner), new SharedMemoryRing(_memory, Capacity, TagKey, strategy, _owner));
 
     private static byte[] Record(int number, int length)
     {
@@ -106,12 +107,12 @@ public sealed unsafe class SharedMemoryRingTests : IDisposable
     }
 
     [Fact]
-    public void Stale_content_that_looks_like_the_next_tag_is_never_taken_for_a_record()
+    public void Stale_content_and_old_tags_are_never_taken_for_a_record()
     {
         var (producer, consumer) = Pair();
         _owner.Closed = true;
-        // First lap: records whose content, word by word, holds the tag a record starting at that place
-        // would carry on the next lap.
+        // First lap: records whose content, word by word, holds positions and old-style tags of the places
+        // where records start on the next lap, and this lap's tags.
         long position = 0;
         while (position < Capacity)
         {
@@ -119,19 +120,34 @@ public sealed unsafe class SharedMemoryRingTests : IDisposable
             for (int word = 0; word + 8 <= content.Length; word += 8)
             {
                 long there = position + SharedMemoryRing.RecordHeaderSize + word;
-                BitConverter.TryWriteBytes(content.AsSpan(word), there + Capacity + 1);
+                long value = (word / 8 % 3) switch { 0 => there + Capacity, 1 => there + Capacity + 1, _ => there ^ TagKey };
+                BitConverter.TryWriteBytes(content.AsSpan(word), value);
             }
             producer.Write(SharedMemoryRing.TypeFrame, content);
             position += Capacity / 4;
             ReadOne(consumer);
         }
-        // Second lap with small records: after each, the next place is stale memory from the first lap.
+        // Second lap with small records: after each, the next place holds stale memory from the first lap.
         for (int i = 0; i < 20; i++)
         {
             producer.Write(SharedMemoryRing.TypeFrame, Record(i, 40));
             Assert.Equal(Record(i, 40), ReadOne(consumer));
             Assert.False(consumer.TryRead(out _, out _, out _), "stale content was read as a record");
         }
+    }
+
+    [Fact]
+    public void Every_segment_draws_its_own_tag_key_with_the_top_bit_set()
+    {
+        long first = SharedMemoryLayout.NewTagKey();
+        long second = SharedMemoryLayout.NewTagKey();
+        Assert.True(first < 0 && second < 0, "the top bit is set, so a tag is never zero");
+        Assert.NotEqual(first, second);
+        var header = new byte[SharedMemoryLayout.HeaderSize];
+        SharedMemoryLayout.WriteHeader(header, Capacity, first);
+        Assert.Equal((Capacity, first), SharedMemoryLayout.ReadHeader(header, SharedMemoryLayout.SegmentSize(Capacity)));
+        BitConverter.TryWriteBytes(header.AsSpan(40), 12345L);
+        Assert.Throws<IpcProtocolException>(() => SharedMemoryLayout.ReadHeader(header, SharedMemoryLayout.SegmentSize(Capacity)));
     }
 
     [Fact]
@@ -179,7 +195,7 @@ public sealed unsafe class SharedMemoryRingTests : IDisposable
         byte* record = _memory + SharedMemoryLayout.RingControlSize;
         *(int*)(record + 8) = producer.MaxRecordContent + 1;
         *(int*)(record + 12) = SharedMemoryRing.TypeFrame;
-        *(long*)record = 1;
+        *(long*)record = 0 ^ TagKey;
         var ex = Assert.Throws<IpcProtocolException>(() => consumer.TryRead(out _, out _, out _));
         Assert.Contains("exceeds the record limit", ex.Message);
     }
@@ -195,7 +211,7 @@ public sealed unsafe class SharedMemoryRingTests : IDisposable
         byte* record = _memory + SharedMemoryLayout.RingControlSize;
         *(int*)(record + 8) = 100;
         *(int*)(record + 12) = type;
-        *(long*)record = 1;
+        *(long*)record = 0 ^ TagKey;
         var ex = Assert.Throws<IpcProtocolException>(() => consumer.TryRead(out _, out _, out _));
         Assert.Contains(message, ex.Message);
     }

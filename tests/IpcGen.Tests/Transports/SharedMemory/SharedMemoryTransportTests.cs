@@ -124,7 +124,8 @@ public sealed class SharedMemoryTransportTests
             // The client publishes a first record that claims to be far longer than any record may be.
             *(int*)(record + 8) = int.MaxValue / 2;
             *(int*)(record + 12) = SharedMemoryRing.TypeFrame;
-            Volatile.Write(ref *(long*)record, 1); // the tag of the record at position 0
+            long tagKey = *(long*)(channel.Segment + 40);
+            Volatile.Write(ref *(long*)record, 0 ^ tagKey); // the tag of the record at position 0
             Interlocked.Increment(ref *(int*)(ring + SharedMemoryLayout.DataSignalOffset));
             Interop.Futex.Wake((int*)(ring + SharedMemoryLayout.DataSignalOffset));
 

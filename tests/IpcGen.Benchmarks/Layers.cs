@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using IpcGen.Transports.SharedMemory;
+
+namespace IpcGen.Benchmarks;
+
+/// <summary>
+/// Where a shared-memory round trip's time goes, layer by layer, between two threads of this process
+/// (cache-line transfers cost the same between threads as between processes): the bare ping-pong of
+/// two words, as <c>shm spin</c> in ../shared/tools/ipc_floor.c does it; the ring alone; a whole call.
+/// Run: <c>dotnet run -c Release --project tests/IpcGen.Benchmarks -- --layers [--calls N]</c>.
+/// </summary>
+public static unsafe class Layers
+{
+    public static void Run(int calls)
+    {
+        Console.WriteLine($"shared-memory round trip by layer, Spin, {calls:N0} round trips, {Environment.ProcessorCount} cpus");
+        Report("two words (the C floor's loop)", Warm(() => WordPingPong(calls)));
+        Report("ring records, 40 bytes", Warm(() => RingPingPong(calls)));
+        Report("whole call: Add(int, int)", WholeCall(calls));
+    }
+
+    /// <summary>Runs a layer once to warm up, pauses so the JIT's background thread gets a core, then measures.</summary>
+    private static long[] Warm(Func<long[]> layer)
+    {
+        layer();
+        Thread.Sleep(300);
+        return layer();
+    }
+
+    private static void Report(string name, long[] samples)
+    {
+        Array.Sort(samples);
+        double Ns(double q) => samples[(int)(q * (samples.Length - 1))] * 1e9 / Stopwatch.Frequency;
+        Console.WriteLine($"{name,-34} p50 {Ns(0.5),6:0} ns   p99 {Ns(0.99),6:0} ns");
+    }
+
+    private static long[] WordPingPong(int calls)
+    {
+        long* words = (long*)NativeMemory.AlignedAlloc(256, 128);
+        long* ping = words;
+        long* pong = words + 16;
+        *ping = 0;
+        *pong = 0;
+        int total = calls + 100_000;
+        var echo = new Thread(() =>
+        {
+            for (long i = 1; i <= total; i++)
+            {
+                while (Volatile.Read(ref *ping) != i)
+                {
+                    Thread.SpinWait(1);
+                }
+                Volatile.Write(ref *pong, i);
+            }
+        });
+        echo.Start();
+        var samples = new long[calls];
+        for (long i = 1; i <= total; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            Volatile.Write(ref *ping, i);
+            while (Volatile.Read(ref *pong) != i)
+            {
+                Thread.SpinWait(1);
+            }
+            if (i > 100_000)
+            {
+                samples[i - 100_001] = Stopwatch.GetTimestamp() - start;
+            }
+        }
+        echo.Join();
+        NativeMemory.AlignedFree(words);
+        return samples;
+    }
+
+    private sealed class Open : IRingOwner
+    {
+        public bool IsClosed => false;
+    }
+
+    private static long[] RingPingPong(int calls)
+    {
+        const int capacity = 64 * 1024;
+        long block = SharedMemoryLayout.RingBlock(capacity);
+        byte* memory = (byte*)NativeMemory.AlignedAlloc((nuint)(2 * block), 4096);
+        new Span<byte>(memory, (int)(2 * block)).Clear();
+        var owner = new Open();
+        long key = SharedMemoryLayout.NewTagKey();
+        var requestsOut = new SharedMemoryRing(memory, capacity, key, IpcWaitStrategy.Spin, owner);
+        var requestsIn = new SharedMemoryRing(memory, capacity, key, IpcWaitStrategy.Spin, owner);
+        var answersOut = new SharedMemoryRing(memory + block, capacity, key, IpcWaitStrategy.Spin, owner);
+        var answersIn = new SharedMemoryRing(memory + block, capacity, key, IpcWaitStrategy.Spin, owner);
+        requestsOut.AnnounceProducer();
+        requestsIn.AnnounceConsumer();
+        answersOut.AnnounceProducer();
+        answersIn.AnnounceConsumer();
+        int total = calls + 100_000;
+        var echo = new Thread(() =>
+        {
+            Span<byte> copy = stackalloc byte[40];
+            for (int i = 0; i < total; i++)
+            {
+                requestsIn.TryRead(out _, out byte* content, out int length);
+                new ReadOnlySpan<byte>(content, length).CopyTo(copy);
+                answersOut.Write(SharedMemoryRing.TypeFrame, copy.Slice(0, length));
+            }
+            requestsIn.Release();
+        });
+        echo.Start();
+        var samples = new long[calls];
+        Span<byte> message = stackalloc byte[40];
+        for (int i = 0; i < total; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            requestsOut.Write(SharedMemoryRing.TypeFrame, message);
+            answersIn.TryRead(out _, out _, out _);
+            if (i >= 100_000)
+            {
+                samples[i - 100_000] = Stopwatch.GetTimestamp() - start;
+            }
+        }
+        echo.Join();
+        NativeMemory.AlignedFree(memory);
+        return samples;
+    }
+
+    private static long[] WholeCall(int calls)
+    {
+        (IpcServer server, IBench.IpcProxy client) = new BenchTarget(IpcTransport.SharedMemory, IpcWaitStrategy.Spin).Start();
+        try
+        {
+            for (int round = 0; round < 5; round++)
+            {
+                for (int i = 0; i < 20_000; i++)
+                {
+                    client.Add(i, 1);
+                }
+                Thread.Sleep(200);
+            }
+            var samples = new long[calls];
+            for (int i = 0; i < calls; i++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                client.Add(i, 1);
+                samples[i] = Stopwatch.GetTimestamp() - start;
+            }
+            return samples;
+        }
+        finally
+        {
+            client.Dispose();
+            server.Dispose();
+        }
+    }
+}
