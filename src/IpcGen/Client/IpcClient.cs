@@ -17,6 +17,7 @@ namespace IpcGen.Runtime;
 public sealed class IpcClient : IDisposable, IAsyncDisposable
 {
     private readonly FrameChannel _channel;
+    private readonly bool _inPlaceSends;
 
     internal bool CanPassDescriptors => _channel.CanPassDescriptors;
     private readonly string _contractName;
@@ -52,6 +53,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
     private IpcClient(FrameChannel channel, string contractName, string endpoint, int maxInbound, int maxOutbound, IpcClientOptions options)
     {
         _channel = channel;
+        _inPlaceSends = channel.SupportsInPlaceSend;
         _contractName = contractName;
         _endpoint = endpoint;
         _maxInbound = maxInbound;
@@ -189,12 +191,30 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         }
         // The call id is assigned on registration; 0 until then.
         call.Start(methodId, 0, _maxOutbound, (byte)(priority & Protocol.FrameHeader.PriorityMask));
+        // On shared memory, when no other thread is sending, the arguments are written straight into the
+        // ring: the send side stays reserved for this thread until the call is sent or ended.
+        if (_inPlaceSends && _channel.TryReserve(out nint space, out int length))
+        {
+            unsafe
+            {
+                call.Request.WriteInPlace((byte*)space, length);
+            }
+            call.Reserved = true;
+        }
         return call;
     }
 
     /// <summary>Returns a call to the pool. Always called, in a finally block, once the result is read.</summary>
     public void EndCall(IpcClientCall call)
     {
+        if (call.Reserved)
+        {
+            // Ended before it was sent (an argument failed to serialize, the call was cancelled first):
+            // nothing was published; the send side is free again.
+            call.Reserved = false;
+            call.Request.LeaveInPlace();
+            _channel.AbandonReserved();
+        }
         if (Interlocked.CompareExchange(ref _spareCall, call, null) is null)
         {
             return;
@@ -308,7 +328,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         call.Request.SetKind(FrameKind.OneWay);
         try
         {
-            _channel.Send(call.Request.Complete(), call.Request.Descriptors);
+            SendFrame(call);
         }
         catch (IpcDisconnectedException ex)
         {
@@ -335,11 +355,27 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>Sends the call's request: published in place if it was written there, else copied to the transport.</summary>
+    private void SendFrame(IpcClientCall call)
+    {
+        if (call.Reserved)
+        {
+            call.Reserved = false;
+            ReadOnlySpan<byte> frame = call.Request.Complete();
+            call.Request.LeaveInPlace();
+            _channel.SendReserved(frame);
+        }
+        else
+        {
+            _channel.Send(call.Request.Complete(), call.Request.Descriptors);
+        }
+    }
+
     private void Send(IpcClientCall call)
     {
         try
         {
-            _channel.Send(call.Request.Complete(), call.Request.Descriptors);
+            SendFrame(call);
         }
         catch (IpcDisconnectedException ex)
         {

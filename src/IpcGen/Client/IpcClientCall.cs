@@ -26,6 +26,7 @@ public sealed class IpcClientCall : IValueTaskSource
     private long _deadlineTimestamp;
 
     internal uint CallId;
+    internal bool Reserved; // the request is being written in place in the transport (FrameChannel.TryReserve)
     private bool _isAsync;
     private Exception? _failure;
 

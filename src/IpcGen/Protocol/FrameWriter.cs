@@ -6,16 +6,21 @@ using MessagePack;
 namespace IpcGen.Protocol;
 
 /// <summary>
-/// Builds one frame in a reusable pooled buffer: the header is reserved at the front, arguments or
-/// results are appended, <see cref="Complete"/> fills in the header. Implements
-/// <see cref="IBufferWriter{T}"/> so MessagePack writes straight into it. Not thread-safe: one frame
-/// at a time, owned by one call.
+/// Builds one frame in a reusable pooled buffer, or in place in native memory the transport lent
+/// (<see cref="WriteInPlace"/>: a shared-memory ring): the header is reserved at the front, arguments
+/// or results are appended, <see cref="Complete"/> fills in the header. Implements
+/// <see cref="IBufferWriter{T}"/> so MessagePack writes straight into it. A frame that outgrows the
+/// lent memory moves to the pooled buffer and goes on there (<see cref="IsInPlace"/> turns false).
+/// Not thread-safe: one frame at a time, owned by one call.
 /// </summary>
-internal sealed class FrameWriter : IBufferWriter<byte>
+internal sealed unsafe class FrameWriter : IBufferWriter<byte>
 {
     private const int InitialSize = 256;
 
     private byte[] _buffer;
+    private byte* _native;        // the lent memory while the frame is written in place, else null
+    private int _nativeLength;
+    private NativeMemoryWriter? _nativeMemory;
     private int _written;
     private int _maxPayload;
     private FrameKind _kind;
@@ -37,6 +42,7 @@ internal sealed class FrameWriter : IBufferWriter<byte>
     public void Reset(FrameKind kind, uint methodId, uint callId, int maxPayload, byte flags = 0)
     {
         ReleaseDescriptors();
+        _native = null;
         _kind = kind;
         _flags = flags;
         _methodId = methodId;
@@ -44,6 +50,25 @@ internal sealed class FrameWriter : IBufferWriter<byte>
         _maxPayload = maxPayload;
         _written = FrameHeader.Size;
     }
+
+    /// <summary>
+    /// Writes the frame started by <see cref="Reset"/> into <paramref name="length"/> bytes at
+    /// <paramref name="destination"/> (header included) instead of the pooled buffer.
+    /// </summary>
+    public void WriteInPlace(byte* destination, int length)
+    {
+        _native = destination;
+        _nativeLength = length;
+        _written = FrameHeader.Size;
+    }
+
+    /// <summary>Whether the frame is still being written in the memory <see cref="WriteInPlace"/> lent.</summary>
+    public bool IsInPlace => _native != null;
+
+    /// <summary>Forgets the lent memory (the frame was abandoned); the next frame starts in the pooled buffer.</summary>
+    public void LeaveInPlace() => _native = null;
+
+    private Span<byte> Target => _native != null ? new Span<byte>(_native, _nativeLength) : _buffer;
 
     public void SetKind(FrameKind kind) => _kind = kind;
 
@@ -54,13 +79,14 @@ internal sealed class FrameWriter : IBufferWriter<byte>
     public ReadOnlySpan<byte> Complete()
     {
         byte flags = (byte)((_flags & FrameHeader.PriorityMask) | (_descriptorCount << FrameHeader.DescriptorCountShift));
-        new FrameHeader((uint)PayloadLength, _kind, flags, _methodId, _callId).Write(_buffer);
-        return new ReadOnlySpan<byte>(_buffer, 0, _written);
+        Span<byte> target = Target;
+        new FrameHeader((uint)PayloadLength, _kind, flags, _methodId, _callId).Write(target);
+        return target.Slice(0, _written);
     }
 
     public void Advance(int count)
     {
-        if ((uint)count > (uint)(_buffer.Length - _written))
+        if ((uint)count > (uint)(Target.Length - _written))
         {
             throw new ArgumentOutOfRangeException(nameof(count));
         }
@@ -74,13 +100,19 @@ internal sealed class FrameWriter : IBufferWriter<byte>
     public Memory<byte> GetMemory(int sizeHint = 0)
     {
         EnsureCapacity(sizeHint);
+        if (_native != null)
+        {
+            _nativeMemory ??= new NativeMemoryWriter();
+            _nativeMemory.Point(_native + _written, _nativeLength - _written);
+            return _nativeMemory.Memory;
+        }
         return _buffer.AsMemory(_written);
     }
 
     public Span<byte> GetSpan(int sizeHint = 0)
     {
         EnsureCapacity(sizeHint);
-        return _buffer.AsSpan(_written);
+        return Target.Slice(_written);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -88,7 +120,14 @@ internal sealed class FrameWriter : IBufferWriter<byte>
     {
         int size = Unsafe.SizeOf<T>();
         EnsureCapacity(size);
-        Unsafe.WriteUnaligned(ref _buffer[_written], value);
+        if (_native != null)
+        {
+            Unsafe.WriteUnaligned(_native + _written, value);
+        }
+        else
+        {
+            Unsafe.WriteUnaligned(ref _buffer[_written], value);
+        }
         Advance(size);
     }
 
@@ -116,7 +155,7 @@ internal sealed class FrameWriter : IBufferWriter<byte>
     public void WriteBytes(ReadOnlySpan<byte> bytes)
     {
         EnsureCapacity(bytes.Length);
-        bytes.CopyTo(_buffer.AsSpan(_written));
+        bytes.CopyTo(Target.Slice(_written));
         Advance(bytes.Length);
     }
 
@@ -155,6 +194,7 @@ internal sealed class FrameWriter : IBufferWriter<byte>
     public void Release()
     {
         ReleaseDescriptors();
+        _native = null;
         byte[] buffer = _buffer;
         _buffer = Array.Empty<byte>();
         if (buffer.Length > 0)
@@ -170,7 +210,7 @@ internal sealed class FrameWriter : IBufferWriter<byte>
         {
             sizeHint = 1;
         }
-        if (_buffer.Length - _written < sizeHint)
+        if ((_native != null ? _nativeLength : _buffer.Length) - _written < sizeHint)
         {
             Grow(sizeHint);
         }
@@ -179,6 +219,26 @@ internal sealed class FrameWriter : IBufferWriter<byte>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Grow(int sizeHint)
     {
+        if (_native != null)
+        {
+            // Outgrew the lent memory: carry on in the pooled buffer (the transport sends it the usual way).
+            byte* native = _native;
+            _native = null;
+            if (_buffer.Length < _written)
+            {
+                byte[] small = _buffer;
+                _buffer = ArrayPool<byte>.Shared.Rent(_written);
+                if (small.Length > 0)
+                {
+                    ArrayPool<byte>.Shared.Return(small);
+                }
+            }
+            new ReadOnlySpan<byte>(native, _written).CopyTo(_buffer);
+            if (_buffer.Length - _written >= sizeHint)
+            {
+                return;
+            }
+        }
         long needed = (long)_written + sizeHint;
         if (needed - FrameHeader.Size > _maxPayload + 4096L)
         {
@@ -193,6 +253,31 @@ internal sealed class FrameWriter : IBufferWriter<byte>
         if (old.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(old);
+        }
+    }
+
+    /// <summary>Lent native memory seen as <see cref="Memory{T}"/> (MessagePack asks for memory, not spans), re-pointed as the frame grows.</summary>
+    private sealed class NativeMemoryWriter : MemoryManager<byte>
+    {
+        private byte* _pointer;
+        private int _length;
+
+        public void Point(byte* pointer, int length)
+        {
+            _pointer = pointer;
+            _length = length;
+        }
+
+        public override Span<byte> GetSpan() => new(_pointer, _length);
+
+        public override MemoryHandle Pin(int elementIndex = 0) => new(_pointer + elementIndex);
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
         }
     }
 }

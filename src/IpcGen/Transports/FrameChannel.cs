@@ -12,6 +12,7 @@ internal abstract class FrameChannel : IDisposable
 {
     private readonly object _sendLock = new();
     private int _sendFailed;
+    private bool _reserved; // a frame is being written in place; the reserving thread holds _sendLock
 
     /// <summary>The kernel-reported identity of the process at the other end.</summary>
     public abstract PeerCredentials Peer { get; }
@@ -34,6 +35,12 @@ internal abstract class FrameChannel : IDisposable
         }
         lock (_sendLock)
         {
+            if (_reserved)
+            {
+                // Only the reserving thread can get here (it holds the lock): a call made while another
+                // call's arguments were being written in place, from a serializer, would corrupt that frame.
+                throw new InvalidOperationException("A call was made on this connection while another call's arguments were being written on the same thread.");
+            }
             if (_sendFailed != 0)
             {
                 throw new IpcDisconnectedException("The connection is closed.");
@@ -56,6 +63,98 @@ internal abstract class FrameChannel : IDisposable
             }
         }
     }
+
+    /// <summary>Whether frames can be written in place in the transport's memory (<see cref="TryReserve"/>).</summary>
+    public virtual bool SupportsInPlaceSend => false;
+
+    /// <summary>
+    /// Reserves the send side and lends the memory the next frame can be written in, header first, up to
+    /// <paramref name="length"/> bytes. False, reserving nothing, when the transport cannot, another thread
+    /// is sending, or there is no room right now: the caller then builds the frame in its own buffer. A
+    /// reservation ends with <see cref="SendReserved"/> or <see cref="AbandonReserved"/>, on the same thread;
+    /// other senders wait meanwhile.
+    /// </summary>
+    public bool TryReserve(out nint space, out int length)
+    {
+        space = 0;
+        length = 0;
+        if (!SupportsInPlaceSend || !Monitor.TryEnter(_sendLock))
+        {
+            return false;
+        }
+        bool kept = false;
+        try
+        {
+            if (!_reserved && _sendFailed == 0 && TryReserveCore(out space, out length))
+            {
+                _reserved = kept = true;
+            }
+        }
+        catch (Exception ex) when (ex is not IpcException)
+        {
+            _sendFailed = 1;
+            throw new IpcDisconnectedException("The peer is gone: sending failed.", ex);
+        }
+        finally
+        {
+            if (!kept)
+            {
+                Monitor.Exit(_sendLock);
+            }
+        }
+        return kept;
+    }
+
+    /// <summary>
+    /// Sends the frame of a reservation: published where it was written, or, if it outgrew the lent memory
+    /// and was finished elsewhere, sent the usual way. Ends the reservation.
+    /// </summary>
+    public void SendReserved(ReadOnlySpan<byte> frame)
+    {
+        try
+        {
+            if (_sendFailed != 0)
+            {
+                AbandonReservedCore();
+                throw new IpcDisconnectedException("The connection is closed.");
+            }
+            try
+            {
+                SendReservedCore(frame);
+            }
+            catch (Exception ex) when (ex is not IpcException)
+            {
+                _sendFailed = 1;
+                throw new IpcDisconnectedException("The peer is gone: sending failed.", ex);
+            }
+        }
+        finally
+        {
+            _reserved = false;
+            Monitor.Exit(_sendLock);
+        }
+    }
+
+    /// <summary>Ends a reservation without sending anything (the call failed before it was sent).</summary>
+    public void AbandonReserved()
+    {
+        try
+        {
+            AbandonReservedCore();
+        }
+        finally
+        {
+            _reserved = false;
+            Monitor.Exit(_sendLock);
+        }
+    }
+
+    // Only channels whose SupportsInPlaceSend is true override these; TryReserve never calls them otherwise.
+    protected virtual bool TryReserveCore(out nint space, out int length) => throw new InvalidOperationException("This transport cannot write frames in place.");
+
+    protected virtual void SendReservedCore(ReadOnlySpan<byte> frame) => throw new InvalidOperationException("This transport cannot write frames in place.");
+
+    protected virtual void AbandonReservedCore() => throw new InvalidOperationException("This transport cannot write frames in place.");
 
     /// <summary>
     /// Takes the next descriptor received with the frame just returned by <see cref="TryReceive"/>, in the

@@ -179,22 +179,93 @@ internal sealed unsafe class SharedMemoryChannel : FrameChannel, Pipe.IRawSendSh
         }
         try
         {
-            int max = _outbound.MaxRecordContent;
-            if (frame.Length <= max)
-            {
-                _outbound.Write(SharedMemoryRing.TypeFrame, frame);
-                return;
-            }
-            _outbound.Write(SharedMemoryRing.TypeStart, frame.Slice(0, max));
-            for (int sent = max; sent < frame.Length; sent += max)
-            {
-                _outbound.Write(SharedMemoryRing.TypeContinue, frame.Slice(sent, Math.Min(max, frame.Length - sent)));
-            }
+            SendFrame(frame);
         }
         finally
         {
             Exit();
         }
+    }
+
+    /// <summary>Writes a frame as one record, or in pieces when it is larger than a record may be. Inside Enter/Exit.</summary>
+    private void SendFrame(ReadOnlySpan<byte> frame)
+    {
+        int max = _outbound.MaxRecordContent;
+        if (frame.Length <= max)
+        {
+            _outbound.Write(SharedMemoryRing.TypeFrame, frame);
+            return;
+        }
+        _outbound.Write(SharedMemoryRing.TypeStart, frame.Slice(0, max));
+        for (int sent = max; sent < frame.Length; sent += max)
+        {
+            _outbound.Write(SharedMemoryRing.TypeContinue, frame.Slice(sent, Math.Min(max, frame.Length - sent)));
+        }
+    }
+
+    public override bool SupportsInPlaceSend => true;
+
+    private byte* _reservedSpace; // where the reserved frame is being written, while a reservation holds an active operation
+
+    protected override bool TryReserveCore(out nint space, out int length)
+    {
+        space = 0;
+        length = 0;
+        if (!Enter())
+        {
+            return false;
+        }
+        bool kept = false;
+        try
+        {
+            if (_outbound.TryReserve(out byte* content, out int maxLength))
+            {
+                _reservedSpace = content;
+                space = (nint)content;
+                length = maxLength;
+                kept = true;
+            }
+        }
+        finally
+        {
+            if (!kept)
+            {
+                Exit();
+            }
+        }
+        return kept;
+    }
+
+    protected override void SendReservedCore(ReadOnlySpan<byte> frame)
+    {
+        try
+        {
+            fixed (byte* start = frame)
+            {
+                if (start != _reservedSpace)
+                {
+                    // The frame outgrew the lent space and was finished in the caller's buffer.
+                    SendFrame(frame);
+                    return;
+                }
+            }
+            if (IsClosed)
+            {
+                throw new IpcDisconnectedException("The shared-memory connection is closed.");
+            }
+            _outbound.CommitReserved(SharedMemoryRing.TypeFrame, frame.Length);
+        }
+        finally
+        {
+            _reservedSpace = null;
+            Exit();
+        }
+    }
+
+    protected override void AbandonReservedCore()
+    {
+        _reservedSpace = null;
+        Exit();
     }
 
     // Handshake timeouts are the control socket's business here: the rings have no receive timeout,

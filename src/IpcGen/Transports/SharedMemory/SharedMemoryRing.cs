@@ -131,6 +131,75 @@ internal sealed unsafe class SharedMemoryRing
         WakeConsumerIfAsleep();
     }
 
+    /// <summary>
+    /// Producer: lends the space of the next record's content, for a frame to be written straight into the
+    /// ring, without waiting: false when less than two blocks are free. Padding to the end of the ring is
+    /// published first when the end is too near. Nothing is visible to the consumer until <see cref="CommitReserved"/>.
+    /// </summary>
+    public bool TryReserve(out byte* content, out int maxLength)
+    {
+        content = null;
+        maxLength = 0;
+        int offset = (int)(_position & _mask);
+        int room = _capacity - offset;
+        if (room < 2 * RecordAlignment)
+        {
+            if (FreeSpace() < room)
+            {
+                return false;
+            }
+            Publish(offset, room - RecordHeaderSize, TypePadding);
+            _position += room;
+            offset = 0;
+            room = _capacity;
+        }
+        long limit = Math.Min(Math.Min(FreeSpace(), room), _maxContent + RecordHeaderSize);
+        if (limit < 2 * RecordAlignment)
+        {
+            return false;
+        }
+        content = _data + offset + RecordHeaderSize;
+        maxLength = (int)limit - RecordHeaderSize;
+        return true;
+    }
+
+    /// <summary>Producer: publishes the record of <paramref name="length"/> bytes written where <see cref="TryReserve"/> said.</summary>
+    public void CommitReserved(int type, int length)
+    {
+        int offset = (int)(_position & _mask);
+        int size = Align(RecordHeaderSize + length);
+        if ((uint)length > (uint)_maxContent || offset + size > _capacity || size > _capacity - (_position - _cachedConsumer))
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), length, "the record outgrew the space reserved for it");
+        }
+        Publish(offset, length, type);
+        _position += size;
+        WakeConsumerIfAsleep();
+    }
+
+    /// <summary>Free bytes, from the cached consumer position, looking again (once, validated) when the cache says less than a record's worth.</summary>
+    private long FreeSpace()
+    {
+        long free = _capacity - (_position - _cachedConsumer);
+        if (free >= _maxContent + RecordHeaderSize)
+        {
+            return free;
+        }
+        RefreshConsumer();
+        return _capacity - (_position - _cachedConsumer);
+    }
+
+    private void RefreshConsumer()
+    {
+        long consumed = Volatile.Read(ref *ConsumerPosition);
+        long used = _position - consumed;
+        if ((ulong)used > (ulong)_capacity || consumed < _cachedConsumer)
+        {
+            throw new IpcProtocolException($"shared-memory ring corrupted: producer position {_position}, consumer position {consumed}");
+        }
+        _cachedConsumer = consumed;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Publish(int offset, int length, int type)
     {
@@ -161,14 +230,8 @@ internal sealed unsafe class SharedMemoryRing
     {
         while (_capacity - (_position - _cachedConsumer) < size)
         {
-            long consumed = Volatile.Read(ref *ConsumerPosition);
-            long used = _position - consumed;
-            if ((ulong)used > (ulong)_capacity || consumed < _cachedConsumer)
-            {
-                throw new IpcProtocolException($"shared-memory ring corrupted: producer position {_position}, consumer position {consumed}");
-            }
-            _cachedConsumer = consumed;
-            if (_capacity - used >= size)
+            RefreshConsumer();
+            if (_capacity - (_position - _cachedConsumer) >= size)
             {
                 return;
             }
