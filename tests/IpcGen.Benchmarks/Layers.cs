@@ -130,7 +130,7 @@ public static unsafe class Layers
         (IpcServer server, IBench.IpcProxy client) = new BenchTarget(IpcTransport.SharedMemory, IpcWaitStrategy.Spin).Start();
         try
         {
-            for (int round = 0; round < 5; round++)
+            for (int round = 0; round < 10; round++)
             {
                 for (int i = 0; i < 20_000; i++)
                 {

@@ -36,7 +36,7 @@ public static class Percentiles
             {
                 // Warm-up in rounds with pauses: the JIT compiles its optimized code on a background thread,
                 // which two spinning threads would otherwise starve on a 2-core machine.
-                for (int round = 0; round < 5; round++)
+                for (int round = 0; round < 10; round++)
                 {
                     for (int i = 0; i < 20_000; i++)
                     {

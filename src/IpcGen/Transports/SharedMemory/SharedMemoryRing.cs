@@ -268,7 +268,14 @@ internal sealed unsafe class SharedMemoryRing
                     length = 0;
                     return false;
                 }
-                Wait(DataSignal, ConsumerSleeping, forData: true, offset);
+                if (_strategy == IpcWaitStrategy.Spin)
+                {
+                    SpinForRecord((long*)record);
+                }
+                else
+                {
+                    Wait(DataSignal, ConsumerSleeping, forData: true, offset);
+                }
                 continue;
             }
             int recordLength = *(int*)(record + 8);
@@ -340,6 +347,31 @@ internal sealed unsafe class SharedMemoryRing
         => forData
             ? Volatile.Read(ref *(long*)(_data + argument)) == (_position ^ _tagKey)
             : _capacity - (_position - Volatile.Read(ref *ConsumerPosition)) >= argument;
+
+    /// <summary>
+    /// Spin: the tightest look at the tag word there is, one pause between looks, the connection's state
+    /// checked only every 64 looks; never sleeps (yields now and then so other threads get the core).
+    /// </summary>
+    private void SpinForRecord(long* tag)
+    {
+        long expected = _position ^ _tagKey;
+        for (int i = 1; Volatile.Read(ref *tag) != expected; i++)
+        {
+            if ((i & 63) == 0)
+            {
+                if (_owner.IsClosed)
+                {
+                    return;
+                }
+                if ((i & (SpinYieldEvery - 1)) == 0)
+                {
+                    Thread.Yield();
+                    continue;
+                }
+            }
+            Thread.SpinWait(1);
+        }
+    }
 
     /// <summary>
     /// Waits until the other side has moved (a record to read, or space to write) or the connection
