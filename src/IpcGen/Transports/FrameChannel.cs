@@ -10,9 +10,9 @@ namespace IpcGen.Transports;
 /// </summary>
 internal abstract class FrameChannel : IDisposable
 {
-    private readonly object _sendLock = new();
+    private readonly SendLock _sendLock = new();
     private int _sendFailed;
-    private bool _reserved; // a frame is being written in place; the reserving thread holds _sendLock
+    private volatile bool _reserved; // a frame is being written in place; the reserving thread holds _sendLock
 
     /// <summary>The kernel-reported identity of the process at the other end.</summary>
     public abstract PeerCredentials Peer { get; }
@@ -33,14 +33,15 @@ internal abstract class FrameChannel : IDisposable
         {
             throw new InvalidOperationException("This transport cannot pass file descriptors.");
         }
-        lock (_sendLock)
+        if (_reserved && _sendLock.Owner == Environment.CurrentManagedThreadId)
         {
-            if (_reserved)
-            {
-                // Only the reserving thread can get here (it holds the lock): a call made while another
-                // call's arguments were being written in place, from a serializer, would corrupt that frame.
-                throw new InvalidOperationException("A call was made on this connection while another call's arguments were being written on the same thread.");
-            }
+            // A call made from inside another call's serializer, on the thread writing that call's frame in
+            // place: it would wait for itself forever.
+            throw new InvalidOperationException("A call was made on this connection while another call's arguments were being written on the same thread.");
+        }
+        _sendLock.Enter();
+        try
+        {
             if (_sendFailed != 0)
             {
                 throw new IpcDisconnectedException("The connection is closed.");
@@ -62,6 +63,10 @@ internal abstract class FrameChannel : IDisposable
                 throw new IpcDisconnectedException("The peer is gone: sending failed.", ex);
             }
         }
+        finally
+        {
+            _sendLock.Exit();
+        }
     }
 
     /// <summary>Whether frames can be written in place in the transport's memory (<see cref="TryReserve"/>).</summary>
@@ -78,15 +83,16 @@ internal abstract class FrameChannel : IDisposable
     {
         space = 0;
         length = 0;
-        if (!SupportsInPlaceSend || !Monitor.TryEnter(_sendLock))
+        if (!SupportsInPlaceSend || !_sendLock.TryEnter())
         {
             return false;
         }
         bool kept = false;
         try
         {
-            if (!_reserved && _sendFailed == 0 && TryReserveCore(out space, out length))
+            if (_sendFailed == 0 && TryReserveCore(out space, out length))
             {
+                _sendLock.Owner = Environment.CurrentManagedThreadId;
                 _reserved = kept = true;
             }
         }
@@ -99,7 +105,7 @@ internal abstract class FrameChannel : IDisposable
         {
             if (!kept)
             {
-                Monitor.Exit(_sendLock);
+                _sendLock.Exit();
             }
         }
         return kept;
@@ -131,7 +137,7 @@ internal abstract class FrameChannel : IDisposable
         finally
         {
             _reserved = false;
-            Monitor.Exit(_sendLock);
+            _sendLock.Exit();
         }
     }
 
@@ -145,7 +151,7 @@ internal abstract class FrameChannel : IDisposable
         finally
         {
             _reserved = false;
-            Monitor.Exit(_sendLock);
+            _sendLock.Exit();
         }
     }
 

@@ -1,0 +1,65 @@
+namespace IpcGen.Transports;
+
+/// <summary>
+/// The lock senders of one channel take turns under: one compare-and-swap to take it and one atomic
+/// decrement to let it go when nobody waits, no runtime call and no thread-local lookup (a call on
+/// shared memory takes it twice per round trip, on its critical path). A sender that finds it taken
+/// spins briefly, then sleeps on a monitor until woken. State: 0 free, 1 taken, 2 taken with
+/// (possibly) a sleeper. Not reentrant: <see cref="Owner"/> lets the one reentrant caller there can
+/// be (a call made from inside another call's serializer) be told so instead of waiting forever.
+/// </summary>
+internal sealed class SendLock
+{
+    private readonly object _gate = new();
+    private int _state;
+
+    /// <summary>The managed thread id of the holder, recorded by <see cref="TryEnter"/> only (the in-place path).</summary>
+    public int Owner;
+
+    public bool TryEnter() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
+
+    public void Enter()
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        {
+            EnterContended();
+        }
+    }
+
+    private void EnterContended()
+    {
+        var spinner = new SpinWait();
+        while (!spinner.NextSpinWillYield)
+        {
+            if (Volatile.Read(ref _state) == 0 && Interlocked.CompareExchange(ref _state, 1, 0) == 0)
+            {
+                return;
+            }
+            spinner.SpinOnce();
+        }
+        // Announce a sleeper (2), then sleep until the holder lets go; we leave holding it marked 2, since
+        // another may still sleep, which costs the next release one wake-up at most.
+        while (Interlocked.Exchange(ref _state, 2) != 0)
+        {
+            lock (_gate)
+            {
+                if (Volatile.Read(ref _state) == 2)
+                {
+                    Monitor.Wait(_gate, 100); // the timeout only bounds a wake-up lost to a lock-free release
+                }
+            }
+        }
+    }
+
+    public void Exit()
+    {
+        if (Interlocked.Decrement(ref _state) != 0)
+        {
+            Volatile.Write(ref _state, 0);
+            lock (_gate)
+            {
+                Monitor.Pulse(_gate);
+            }
+        }
+    }
+}
