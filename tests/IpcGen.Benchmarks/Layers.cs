@@ -17,6 +17,7 @@ public static unsafe class Layers
         Console.WriteLine($"shared-memory round trip by layer, Spin, {calls:N0} round trips, {Environment.ProcessorCount} cpus");
         Report("two words (the C floor's loop)", Warm(() => WordPingPong(calls)));
         Report("ring records, 40 bytes", Warm(() => RingPingPong(calls)));
+        Report("frames to the real server", RawClient(calls));
         Report("whole call: Add(int, int)", WholeCall(calls));
     }
 
@@ -122,6 +123,46 @@ public static unsafe class Layers
         }
         echo.Join();
         NativeMemory.AlignedFree(memory);
+        return samples;
+    }
+
+    /// <summary>
+    /// The server as it is, the client reduced to its channel: hand-built request frames for Add, answers
+    /// read and released. What is left between this and the ring is the server's share.
+    /// </summary>
+    private static long[] RawClient(int calls)
+    {
+        string endpoint = $"bench-raw-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40];
+        using IpcServer server = IBench.Serve(new BenchService(), new IpcServerOptions { Endpoint = endpoint, Transport = IpcTransport.SharedMemory, WaitStrategy = IpcWaitStrategy.Spin });
+        var options = new IpcClientOptions { Endpoint = endpoint, Transport = IpcTransport.SharedMemory, WaitStrategy = IpcWaitStrategy.Spin };
+        using var channel = IpcGen.Transports.TransportFactory.ConnectAsync(IpcTransport.SharedMemory, endpoint, options, default).AsTask().GetAwaiter().GetResult();
+        var writer = new IpcGen.Protocol.FrameWriter();
+        writer.Reset(IpcGen.Protocol.FrameKind.Handshake, 0, 0, int.MaxValue);
+        new IpcGen.Protocol.Handshake(IBench.IpcContractFingerprint, 1 << 20, IBench.IpcContractName).Write(writer);
+        channel.Send(writer.Complete());
+        channel.TryReceive(4096, out _, out _);
+        Span<byte> request = stackalloc byte[24];
+        int total = calls + 100_000;
+        var samples = new long[calls];
+        for (int round = 0; round < 2; round++)
+        {
+            for (int i = 0; i < total; i++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                new IpcGen.Protocol.FrameHeader(8, IpcGen.Protocol.FrameKind.Request, 0, 0xE3EB3AAFu, (uint)i + 1).Write(request);
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(request.Slice(16), i);
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(request.Slice(20), 1);
+                channel.Send(request);
+                channel.TryReceive(4096, out _, out _);
+                channel.ReleaseReceived();
+                if (i >= 100_000)
+                {
+                    samples[i - 100_000] = Stopwatch.GetTimestamp() - start;
+                }
+            }
+            Thread.Sleep(300);
+        }
+        writer.Release();
         return samples;
     }
 

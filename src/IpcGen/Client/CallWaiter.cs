@@ -28,6 +28,12 @@ internal sealed class CallWaiter
         }
     }
 
+    /// <summary>
+    /// Completes a wait nobody can be asleep in: the waiting thread itself read the answer (it is the
+    /// connection's reader), so a plain ordered store does, without <see cref="Set"/>'s atomic exchange.
+    /// </summary>
+    public void SetByWaiter() => Volatile.Write(ref _completed, 1);
+
     /// <summary>Waits for <see cref="Set"/>; false on timeout. Throws if the token is cancelled first.</summary>
     public bool Wait(int timeoutMs, CancellationToken cancellationToken)
     {

@@ -33,6 +33,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
     private readonly Dictionary<uint, IpcClientCall> _pending = new();
     private int _pendingCount; // _pending.Count, readable without the lock
     private int _nextCallId;
+    private uint _nextOwnCallId = 1;
     private Exception? _closed;
 
     // Who reads the channel. One reader at a time: a synchronous caller reads its own response when
@@ -45,6 +46,11 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
     private readonly object _poolLock = new();
     private readonly Stack<IpcClientCall> _pool = new();
     private IpcClientCall? _spareCall; // one call kept out of the locked pool: the common case of one caller at a time
+
+    // One call per thread kept without any atomic: a thread calling in a loop reuses its own. A call left
+    // here by a client since disposed is only memory, dropped when the thread next parks another.
+    [ThreadStatic]
+    private static IpcClientCall? t_spareCall;
     private IpcClientCall? _readerCall; // the reader's own synchronous call, kept out of the pending table
     private const int MaxPooledCalls = 64;
 
@@ -180,8 +186,12 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
     /// <summary>Rents a call and starts its request frame with a priority (0–31) from <see cref="IpcPriorityAttribute"/>.</summary>
     public IpcClientCall StartCall(uint methodId, int priority)
     {
-        IpcClientCall? call = Interlocked.Exchange(ref _spareCall, null);
-        if (call is null)
+        IpcClientCall? call = t_spareCall;
+        if (call is not null && call.Client == this)
+        {
+            t_spareCall = null;
+        }
+        else if ((call = Interlocked.Exchange(ref _spareCall, null)) is null)
         {
             lock (_poolLock)
             {
@@ -215,6 +225,11 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
             call.Request.LeaveInPlace();
             _channel.AbandonReserved();
         }
+        if (t_spareCall is null && Volatile.Read(ref _disposed) == 0)
+        {
+            t_spareCall = call; // the common case: the same thread calls again
+            return;
+        }
         if (Interlocked.CompareExchange(ref _spareCall, call, null) is null)
         {
             return;
@@ -247,7 +262,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
             try
             {
                 ThrowIfClosed();
-                uint id = NextCallId();
+                uint id = NextOwnCallId();
                 call.CallId = id;
                 call.Request.SetCallId(id);
                 _readerCall = call;
@@ -389,12 +404,15 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         }
     }
 
-    /// <summary>The next call id, never 0.</summary>
+    /// <summary>The next id of a call in the pending table: even, never 0.</summary>
     private uint NextCallId()
     {
-        uint id = (uint)Interlocked.Increment(ref _nextCallId);
-        return id != 0 ? id : (uint)Interlocked.Increment(ref _nextCallId);
+        uint id = (uint)Interlocked.Increment(ref _nextCallId) << 1;
+        return id != 0 ? id : (uint)Interlocked.Increment(ref _nextCallId) << 1;
     }
+
+    /// <summary>The next id of a reader's own call: odd, so never 0 and never one of the table's; only the reader assigns them.</summary>
+    private uint NextOwnCallId() => _nextOwnCallId += 2;
 
     /// <summary>
     /// Takes a call out of the pending table if it is still there under <paramref name="callId"/>, and
@@ -520,7 +538,8 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
                     case FrameKind.Response:
                     case FrameKind.Error:
                         IpcClientCall? call = _readerCall;
-                        if (call is not null && call.CallId == header.CallId)
+                        bool own = call is not null && call.CallId == header.CallId;
+                        if (own)
                         {
                             _readerCall = null; // this thread's own call: not in the table
                         }
@@ -535,7 +554,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
                             }
                         }
                         // No pending call: the caller gave up (timeout, cancellation); the answer is dropped.
-                        call?.Complete(header.Kind, payload);
+                        call?.Complete(header.Kind, payload, byItsCaller: own);
                         return true;
                     case FrameKind.Ping:
                         SendControl(FrameKind.Pong, header.CallId);
@@ -615,6 +634,13 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         if (Thread.CurrentThread != _receiveThread)
         {
             _receiveThread.Join(TimeSpan.FromSeconds(5));
+            // No thread may be receiving when the channel goes (shared memory unmaps its rings): a caller
+            // reading its own answer was woken by Close and leaves at once; the reader role then stays taken.
+            var spinner = new SpinWait();
+            while (!TryBecomeReader())
+            {
+                spinner.SpinOnce();
+            }
         }
         _channel.Dispose();
         lock (_poolLock)

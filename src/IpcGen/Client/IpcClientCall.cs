@@ -30,6 +30,8 @@ public sealed class IpcClientCall : IValueTaskSource
     private bool _isAsync;
     private Exception? _failure;
 
+    internal IpcClient Client => _client;
+
     internal IpcClientCall(IpcClient client)
     {
         _client = client;
@@ -95,8 +97,11 @@ public sealed class IpcClientCall : IValueTaskSource
 
     internal short Version => _asyncCompletion.Version;
 
-    /// <summary>Called by the receive loop (the call is already out of the pending table).</summary>
-    internal void Complete(FrameKind kind, ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Called by the receive loop (the call is already out of the pending table). <paramref name="byItsCaller"/>:
+    /// the thread reading is the one that made this synchronous call, so nobody sleeps on it.
+    /// </summary>
+    internal void Complete(FrameKind kind, ReadOnlySpan<byte> payload, bool byItsCaller = false)
     {
         if (kind == FrameKind.Response)
         {
@@ -113,7 +118,14 @@ public sealed class IpcClientCall : IValueTaskSource
                 _failure = ex;
             }
         }
-        Signal();
+        if (byItsCaller)
+        {
+            _syncCompletion.SetByWaiter();
+        }
+        else
+        {
+            Signal();
+        }
     }
 
     /// <summary>Fails the call (disconnect, timeout, cancellation); the call is out of the pending table.</summary>

@@ -7,6 +7,9 @@ namespace IpcGen.Transports;
 /// <summary>
 /// One connection's frame pipe, whatever the mechanism underneath. Sends are serialized by the
 /// channel; one thread receives. The payload a receive returns is valid until the next receive.
+/// <see cref="Dispose"/> may run while another thread sends (it waits for it or makes it fail), but not
+/// while one receives: whoever owns the receiving thread disposes after it has stopped (the server's
+/// connection thread disposes its own channel; a client takes the reader role first).
 /// </summary>
 internal abstract class FrameChannel : IDisposable
 {
@@ -153,6 +156,18 @@ internal abstract class FrameChannel : IDisposable
             _reserved = false;
             _sendLock.Exit();
         }
+    }
+
+    /// <summary>
+    /// Waits for the sender inside (if any) to leave and makes every later send fail: from here on no thread
+    /// is in <see cref="SendCore(ReadOnlySpan{byte})"/> or holds a reservation. For a channel that must not
+    /// free its memory under a sender; blocked senders must have been woken (see <see cref="Shutdown"/>) first.
+    /// </summary>
+    protected void StopSenders()
+    {
+        _sendLock.Enter();
+        _sendFailed = 1;
+        _sendLock.Exit();
     }
 
     // Only channels whose SupportsInPlaceSend is true override these; TryReserve never calls them otherwise.

@@ -23,12 +23,12 @@ internal sealed unsafe class SharedMemoryChannel : FrameChannel, Pipe.IRawSendSh
     private readonly SharedMemoryRing _outbound;
     private readonly Thread _watcher;
     private int _closed;
-    private int _activeOperations;
+    private int _activeOperations; // wake-ups in progress (Shutdown from the watcher), which Dispose waits for
     private int _disposeStarted;
     private int _disposed; // set once no new ring operation may start
 
     // Receive side (one thread at a time): a record handed out in place, or a frame put back together.
-    private bool _holding; // the receiving thread holds a record (and an active operation) until ReleaseReceived
+    private bool _holding; // the receiving thread holds a record until ReleaseReceived
     private byte[]? _reassembly;
 
     public SharedMemoryChannel(Socket control, byte* segment, long segmentSize, int capacity, long tagKey, bool isServer, IpcWaitStrategy strategy)
@@ -59,17 +59,17 @@ internal sealed unsafe class SharedMemoryChannel : FrameChannel, Pipe.IRawSendSh
     /// <summary>A whole frame's payload is returned in place: it lives in the mapped ring, not in a managed buffer.</summary>
     public override bool ReceivesInPlace => true;
 
+    // Receiving needs no count of active operations: the one receiving thread's owner never disposes the
+    // channel while it receives (FrameChannel's contract), so the ring cannot be unmapped under it.
     public override bool TryReceive(int maxPayloadLength, out FrameHeader header, out ReadOnlySpan<byte> payload)
     {
         ReleaseReceived();
         header = default;
         payload = default;
-        if (!Enter())
+        if (Volatile.Read(ref _disposed) != 0)
         {
             return false;
         }
-        bool holding = false;
-        try
         {
             if (!_inbound.TryRead(out int type, out byte* content, out int length))
             {
@@ -90,18 +90,11 @@ internal sealed unsafe class SharedMemoryChannel : FrameChannel, Pipe.IRawSendSh
                         : $"shared-memory record of {length} bytes holds more than its frame of {FrameHeader.Size + payloadLength} bytes");
                 }
                 payload = new ReadOnlySpan<byte>(content + FrameHeader.Size, payloadLength);
-                _holding = holding = true;
+                _holding = true;
                 return true;
             }
             payload = Reassemble(content, length, payloadLength);
             return true;
-        }
-        finally
-        {
-            if (!holding)
-            {
-                Exit();
-            }
         }
     }
 
@@ -161,33 +154,15 @@ internal sealed unsafe class SharedMemoryChannel : FrameChannel, Pipe.IRawSendSh
             return;
         }
         _holding = false;
-        try
-        {
-            _inbound.Release();
-        }
-        finally
-        {
-            Exit();
-        }
+        _inbound.Release();
     }
 
-    protected override void SendCore(ReadOnlySpan<byte> frame)
-    {
-        if (!Enter())
-        {
-            throw new IpcDisconnectedException("The shared-memory connection is closed.");
-        }
-        try
-        {
-            SendFrame(frame);
-        }
-        finally
-        {
-            Exit();
-        }
-    }
+    // Writing into the ring of a peer that has gone is harmless (it is our memory until Dispose, which
+    // excludes senders): a send fails only when it would have to wait for space on a closed connection, so
+    // frames the peer sent before it closed are still read and answered like on a half-closed socket.
+    protected override void SendCore(ReadOnlySpan<byte> frame) => SendFrame(frame);
 
-    /// <summary>Writes a frame as one record, or in pieces when it is larger than a record may be. Inside Enter/Exit.</summary>
+    /// <summary>Writes a frame as one record, or in pieces when it is larger than a record may be. Under the send lock.</summary>
     private void SendFrame(ReadOnlySpan<byte> frame)
     {
         int max = _outbound.MaxRecordContent;
@@ -207,33 +182,20 @@ internal sealed unsafe class SharedMemoryChannel : FrameChannel, Pipe.IRawSendSh
 
     private byte* _reservedSpace; // where the reserved frame is being written, while a reservation holds an active operation
 
+    // Sends (reservations included) run under the base class's send lock, which Dispose takes (StopSenders)
+    // before it unmaps: a sender needs no count of its own.
     protected override bool TryReserveCore(out nint space, out int length)
     {
         space = 0;
         length = 0;
-        if (!Enter())
+        if (!_outbound.TryReserve(out byte* content, out int maxLength))
         {
             return false;
         }
-        bool kept = false;
-        try
-        {
-            if (_outbound.TryReserve(out byte* content, out int maxLength))
-            {
-                _reservedSpace = content;
-                space = (nint)content;
-                length = maxLength;
-                kept = true;
-            }
-        }
-        finally
-        {
-            if (!kept)
-            {
-                Exit();
-            }
-        }
-        return kept;
+        _reservedSpace = content;
+        space = (nint)content;
+        length = maxLength;
+        return true;
     }
 
     protected override void SendReservedCore(ReadOnlySpan<byte> frame)
@@ -249,24 +211,15 @@ internal sealed unsafe class SharedMemoryChannel : FrameChannel, Pipe.IRawSendSh
                     return;
                 }
             }
-            if (IsClosed)
-            {
-                throw new IpcDisconnectedException("The shared-memory connection is closed.");
-            }
             _outbound.CommitReserved(SharedMemoryRing.TypeFrame, frame.Length);
         }
         finally
         {
             _reservedSpace = null;
-            Exit();
         }
     }
 
-    protected override void AbandonReservedCore()
-    {
-        _reservedSpace = null;
-        Exit();
-    }
+    protected override void AbandonReservedCore() => _reservedSpace = null;
 
     // Handshake timeouts are the control socket's business here: the rings have no receive timeout,
     // so a silent peer is caught by the watcher (EOF) or by the server's handshake timer below.
@@ -354,6 +307,7 @@ internal sealed unsafe class SharedMemoryChannel : FrameChannel, Pipe.IRawSendSh
             return;
         }
         Shutdown(); // wakes every thread inside a ring; they return at once
+        StopSenders(); // no sender inside from here on
         Volatile.Write(ref _disposed, 1);
         _handshakeDeadline?.Dispose();
         // Unmap only once no thread is inside a ring: they were all woken by Shutdown and return at once.
