@@ -15,6 +15,7 @@ public static unsafe class Layers
     public static void Run(int calls)
     {
         Console.WriteLine($"shared-memory round trip by layer, Spin, {calls:N0} round trips, {Environment.ProcessorCount} cpus");
+        ClientAlone(calls * 10);
         Report("two words (the C floor's loop)", Warm(() => WordPingPong(calls)));
         Report("ring records, 40 bytes", Warm(() => RingPingPong(calls)));
         Report("frames to the real server", RawClient(calls));
@@ -164,6 +165,87 @@ public static unsafe class Layers
         }
         writer.Release();
         return samples;
+    }
+
+    /// <summary>
+    /// The client's own cost per call, on one thread with no other side: a channel that answers every request
+    /// at once from memory. No cache line crosses cores, so this is CPU time, not latency.
+    /// </summary>
+    public static void ClientAloneOnly(int calls) => ClientAlone(calls);
+
+    private static void ClientAlone(int calls)
+    {
+        var channel = new LoopbackChannel();
+        var client = new IBench.IpcProxy(IpcGen.Runtime.IpcClient.Open(channel, IBench.IpcContractName, IBench.IpcContractFingerprint, "loopback", new IpcClientOptions(), Environment.TickCount64));
+        for (int round = 0; round < 10; round++)
+        {
+            for (int i = 0; i < 100_000; i++)
+            {
+                client.Add(i, 1);
+            }
+            Thread.Sleep(100);
+        }
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < calls; i++)
+        {
+            client.Add(i, 1);
+        }
+        double ns = (Stopwatch.GetTimestamp() - start) * 1e9 / Stopwatch.Frequency / calls;
+        Console.WriteLine($"{"client alone (loopback channel)",-34} {ns,6:0.0} ns per call, CPU");
+        client.Dispose();
+    }
+
+    /// <summary>Answers each frame as it is sent: a handshake with the same contract, a request with the int 2.</summary>
+    private sealed class LoopbackChannel : IpcGen.Transports.FrameChannel
+    {
+        private readonly byte[] _answer = new byte[256];
+        private int _answerLength;
+        private bool _closed;
+
+        public override PeerCredentials Peer => default;
+
+        public override bool TryReceive(int maxPayloadLength, out IpcGen.Protocol.FrameHeader header, out ReadOnlySpan<byte> payload)
+        {
+            if (_closed || _answerLength == 0)
+            {
+                header = default;
+                payload = default;
+                return false;
+            }
+            header = IpcGen.Protocol.FrameHeader.Read(_answer, maxPayloadLength);
+            payload = _answer.AsSpan(IpcGen.Protocol.FrameHeader.Size, _answerLength - IpcGen.Protocol.FrameHeader.Size);
+            _answerLength = 0;
+            return true;
+        }
+
+        protected override void SendCore(ReadOnlySpan<byte> frame)
+        {
+            var request = IpcGen.Protocol.FrameHeader.Read(frame, int.MaxValue);
+            if (request.Kind == IpcGen.Protocol.FrameKind.Handshake)
+            {
+                var writer = new IpcGen.Protocol.FrameWriter();
+                writer.Reset(IpcGen.Protocol.FrameKind.HandshakeAck, 0, 0, int.MaxValue);
+                new IpcGen.Protocol.Handshake(IBench.IpcContractFingerprint, 1 << 20, IBench.IpcContractName).Write(writer);
+                ReadOnlySpan<byte> ack = writer.Complete();
+                ack.CopyTo(_answer);
+                _answerLength = ack.Length;
+                writer.Release();
+            }
+            else if (request.Kind == IpcGen.Protocol.FrameKind.Request)
+            {
+                new IpcGen.Protocol.FrameHeader(4, IpcGen.Protocol.FrameKind.Response, 0, request.MethodId, request.CallId).Write(_answer);
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(_answer.AsSpan(IpcGen.Protocol.FrameHeader.Size), 2);
+                _answerLength = IpcGen.Protocol.FrameHeader.Size + 4;
+            }
+        }
+
+        public override void Shutdown() => _closed = true;
+
+        public override void SetReceiveTimeout(TimeSpan? timeout)
+        {
+        }
+
+        public override void Dispose() => _closed = true;
     }
 
     private static long[] WholeCall(int calls)

@@ -18,6 +18,12 @@ if (args.Contains("--percentiles"))
     return;
 }
 
+if (args.Contains("--client-alone"))
+{
+    Layers.ClientAloneOnly(ArgValue("--calls") is { } n ? int.Parse(n) : 20_000_000);
+    return;
+}
+
 if (args.Contains("--layers"))
 {
     Layers.Run(ArgValue("--calls") is { } n ? int.Parse(n) : 200_000);
