@@ -21,7 +21,8 @@ internal sealed class IpcServerConnection
     private readonly Thread _thread;
     private readonly Dictionary<uint, IpcServerCall> _inFlight = new();
     private readonly Stack<IpcServerCall> _pool = new();
-    private IpcServerCall? _spareCall; // one call kept out of the locked pool: the common case of one call at a time
+    private IpcServerCall? _spareCall; // one call kept out of the locked pool, for calls finished on other threads
+    private IpcServerCall? _ownSpare;  // touched by the connection thread only
     private readonly FrameWriter _controlWriter = new();
     private int _maxOutbound;
     private bool _refuseAsFull;
@@ -198,7 +199,7 @@ internal sealed class IpcServerConnection
         }
         catch
         {
-            Return(call); // closes the descriptors taken so far
+            Return(call, onConnectionThread: true); // closes the descriptors taken so far
             throw;
         }
         call.Start(header, payload, _channel.ReceivesInPlace, _maxOutbound, _server.SerializerOptions);
@@ -224,7 +225,7 @@ internal sealed class IpcServerConnection
             {
                 failure = ex;
             }
-            Finish(call, failure);
+            Finish(call, failure, onConnectionThread: true);
             return;
         }
 
@@ -258,7 +259,7 @@ internal sealed class IpcServerConnection
         }
         try
         {
-            Finish(call, failure);
+            Finish(call, failure, onConnectionThread: false);
         }
         catch (IpcProtocolException ex)
         {
@@ -268,7 +269,7 @@ internal sealed class IpcServerConnection
     }
 
     /// <summary>Sends the response or error, then recycles the call.</summary>
-    private void Finish(IpcServerCall call, Exception? failure)
+    private void Finish(IpcServerCall call, Exception? failure, bool onConnectionThread)
     {
         try
         {
@@ -305,12 +306,18 @@ internal sealed class IpcServerConnection
         }
         finally
         {
-            Return(call);
+            Return(call, onConnectionThread);
         }
     }
 
+    /// <summary>Rents a call; only the connection thread rents.</summary>
     private IpcServerCall Rent()
     {
+        if (_ownSpare is { } own)
+        {
+            _ownSpare = null;
+            return own;
+        }
         if (Interlocked.Exchange(ref _spareCall, null) is { } spare)
         {
             return spare;
@@ -325,9 +332,14 @@ internal sealed class IpcServerConnection
         return new IpcServerCall();
     }
 
-    private void Return(IpcServerCall call)
+    private void Return(IpcServerCall call, bool onConnectionThread)
     {
         call.Reset();
+        if (onConnectionThread && _ownSpare is null)
+        {
+            _ownSpare = call; // a call answered synchronously comes back to the thread that rents: no atomic
+            return;
+        }
         if (Interlocked.CompareExchange(ref _spareCall, call, null) is null)
         {
             return;

@@ -35,9 +35,9 @@ internal sealed unsafe class SharedMemoryRing
     public const int TypeContinue = 3;  // a further piece of that frame
     public const int TypePadding = 4;   // skip to the end of the ring
 
-    private const int SpinIterations = 4_000;  // ~20-50 µs of looking before yielding (Adaptive)
+    private const int SpinIterations = 4_000;  // Adaptive: about 140 µs of looking (a pause each) before yielding
     private const int YieldIterations = 8;
-    private const int SpinYieldEvery = 4_096; // Spin: let other threads run now and then, never sleep
+    private const int SpinYieldEvery = 4_096; // Spin, waiting for space: let other threads run now and then, never sleep
 
     private readonly byte* _control;
     private readonly byte* _data;
@@ -349,10 +349,11 @@ internal sealed unsafe class SharedMemoryRing
             : _capacity - (_position - Volatile.Read(ref *ConsumerPosition)) >= argument;
 
     /// <summary>
-    /// Spin: the tightest look at the tag word there is, a plain load in a loop, as the C floor does it (a
-    /// pause between looks would add half its length to every hand-over); the connection's state is checked
-    /// every 1,024 looks, and the thread yields every million or so (a few milliseconds) so that other
-    /// threads get the core. Never sleeps.
+    /// Spin: the tightest look at the tag word there is, a plain load in a loop as the C floor does it, for
+    /// the first 1,024 looks (a microsecond or two: an answer usually lands within them, and a pause between
+    /// looks would add half its length to every hand-over); after that one pause per look, so that a long
+    /// wait leaves the core's other hardware thread some room. The connection's state is checked every
+    /// 1,024 looks and the thread yields every 65,536 or so (a few milliseconds). Never sleeps.
     /// </summary>
     private void SpinForRecord(long* tag)
     {
@@ -365,10 +366,14 @@ internal sealed unsafe class SharedMemoryRing
                 {
                     return;
                 }
-                if ((i & ((1 << 20) - 1)) == 0)
+                if ((i & 65535) == 0)
                 {
                     Thread.Yield();
                 }
+            }
+            if (i > 1024)
+            {
+                Thread.SpinWait(1);
             }
         }
     }
