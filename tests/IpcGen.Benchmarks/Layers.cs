@@ -253,14 +253,7 @@ public static unsafe class Layers
         (IpcServer server, IBench.IpcProxy client) = new BenchTarget(IpcTransport.SharedMemory, IpcWaitStrategy.Spin).Start();
         try
         {
-            for (int round = 0; round < 10; round++)
-            {
-                for (int i = 0; i < 20_000; i++)
-                {
-                    client.Add(i, 1);
-                }
-                Thread.Sleep(200);
-            }
+            Percentiles.WarmUp(client);
             var samples = new long[calls];
             for (int i = 0; i < calls; i++)
             {

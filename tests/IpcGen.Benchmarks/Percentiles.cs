@@ -34,16 +34,7 @@ public static class Percentiles
             }
             try
             {
-                // Warm-up in rounds with pauses: the JIT compiles its optimized code on a background thread,
-                // which two spinning threads would otherwise starve on a 2-core machine.
-                for (int round = 0; round < 10; round++)
-                {
-                    for (int i = 0; i < 20_000; i++)
-                    {
-                        client.Add(i, 1);
-                    }
-                    Thread.Sleep(200);
-                }
+                WarmUp(client);
                 var samples = new long[calls];
                 for (int i = 0; i < calls; i++)
                 {
@@ -63,6 +54,22 @@ public static class Percentiles
                 client.Dispose();
                 server.Dispose();
             }
+        }
+    }
+
+    /// <summary>
+    /// Ten rounds of 20,000 calls, each followed by a pause: the JIT compiles its optimized code on a
+    /// background thread, which two spinning threads would otherwise starve on a 2-core machine.
+    /// </summary>
+    public static void WarmUp(IBench.IpcProxy client)
+    {
+        for (int round = 0; round < 10; round++)
+        {
+            for (int i = 0; i < 20_000; i++)
+            {
+                client.Add(i, 1);
+            }
+            Thread.Sleep(200);
         }
     }
 

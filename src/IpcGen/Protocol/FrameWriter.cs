@@ -20,7 +20,7 @@ internal sealed unsafe class FrameWriter : IBufferWriter<byte>
     private byte[] _buffer;
     private byte* _native;        // the lent memory while the frame is written in place, else null
     private int _nativeLength;
-    private NativeMemoryWriter? _nativeMemory;
+    private NativeMemoryManager? _nativeMemory;
     private int _written;
     private int _maxPayload;
     private FrameKind _kind;
@@ -102,7 +102,7 @@ internal sealed unsafe class FrameWriter : IBufferWriter<byte>
         EnsureCapacity(sizeHint);
         if (_native != null)
         {
-            _nativeMemory ??= new NativeMemoryWriter();
+            _nativeMemory ??= new NativeMemoryManager();
             _nativeMemory.Point(_native + _written, _nativeLength - _written);
             return _nativeMemory.Memory;
         }
@@ -253,31 +253,6 @@ internal sealed unsafe class FrameWriter : IBufferWriter<byte>
         if (old.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(old);
-        }
-    }
-
-    /// <summary>Lent native memory seen as <see cref="Memory{T}"/> (MessagePack asks for memory, not spans), re-pointed as the frame grows.</summary>
-    private sealed class NativeMemoryWriter : MemoryManager<byte>
-    {
-        private byte* _pointer;
-        private int _length;
-
-        public void Point(byte* pointer, int length)
-        {
-            _pointer = pointer;
-            _length = length;
-        }
-
-        public override Span<byte> GetSpan() => new(_pointer, _length);
-
-        public override MemoryHandle Pin(int elementIndex = 0) => new(_pointer + elementIndex);
-
-        public override void Unpin()
-        {
-        }
-
-        protected override void Dispose(bool disposing)
-        {
         }
     }
 }

@@ -16,7 +16,7 @@ internal sealed unsafe class PayloadBuffer
 {
     private byte[] _buffer = Array.Empty<byte>();
     private byte* _borrowed;
-    private NativeBytes? _borrowedMemory;
+    private NativeMemoryManager? _borrowedMemory;
     private int _length;
     private int _position;
 
@@ -89,7 +89,7 @@ internal sealed unsafe class PayloadBuffer
         if (_borrowed != null)
         {
             // One reusable wrapper per buffer: borrowing allocates nothing per call.
-            _borrowedMemory ??= new NativeBytes();
+            _borrowedMemory ??= new NativeMemoryManager();
             _borrowedMemory.Point(_borrowed + _position, _length - _position);
             rest = _borrowedMemory.Memory;
         }
@@ -130,30 +130,5 @@ internal sealed unsafe class PayloadBuffer
         _buffer = Array.Empty<byte>();
         _length = 0;
         _position = 0;
-    }
-
-    /// <summary>Native bytes seen as <see cref="Memory{T}"/>, re-pointed for each borrowed payload.</summary>
-    private sealed class NativeBytes : MemoryManager<byte>
-    {
-        private byte* _pointer;
-        private int _length;
-
-        public void Point(byte* pointer, int length)
-        {
-            _pointer = pointer;
-            _length = length;
-        }
-
-        public override Span<byte> GetSpan() => new(_pointer, _length);
-
-        public override MemoryHandle Pin(int elementIndex = 0) => new(_pointer + elementIndex);
-
-        public override void Unpin()
-        {
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-        }
     }
 }
