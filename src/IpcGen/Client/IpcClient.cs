@@ -201,17 +201,38 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         }
         // The call id is assigned on registration; 0 until then.
         call.Start(methodId, 0, _maxOutbound, (byte)(priority & Protocol.FrameHeader.PriorityMask));
-        // On shared memory, when no other thread is sending, the arguments are written straight into the
-        // ring: the send side stays reserved for this thread until the call is sent or ended.
-        if (_inPlaceSends && _channel.TryReserve(out nint space, out int length))
+        // On shared memory the request may be written straight into the ring (TryWriteInPlace): decided at the
+        // first unmanaged argument, or at the send when there is none.
+        call.MayReserve = _inPlaceSends;
+        return call;
+    }
+
+    /// <summary>
+    /// Reserves the send side, when no other thread is sending, and lends the call the ring space its request
+    /// can be written in. Taken only where no user code runs until the send: unmanaged arguments are copied
+    /// by the runtime, and a MessagePack or region argument gives the reservation up first
+    /// (<see cref="StopWritingInPlace"/>), so a serializer that blocks or calls again never holds up other senders.
+    /// </summary>
+    internal unsafe void TryWriteInPlace(IpcClientCall call)
+    {
+        call.MayReserve = false;
+        if (_channel.TryReserve(out nint space, out int length))
         {
-            unsafe
-            {
-                call.Request.WriteInPlace((byte*)space, length);
-            }
+            call.Request.WriteInPlace((byte*)space, length);
             call.Reserved = true;
         }
-        return call;
+    }
+
+    /// <summary>Gives up writing the call's request in place: what is written so far moves to its own buffer.</summary>
+    internal void StopWritingInPlace(IpcClientCall call)
+    {
+        call.MayReserve = false;
+        if (call.Reserved)
+        {
+            call.Request.MoveToBuffer();
+            call.Reserved = false;
+            _channel.AbandonReserved();
+        }
     }
 
     /// <summary>Returns a call to the pool. Always called, in a finally block, once the result is read.</summary>
@@ -253,11 +274,18 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         call.PrepareSync();
+        if (call.MayReserve)
+        {
+            TryWriteInPlace(call);
+        }
 
-        // Without a timeout or a token to watch, and with nobody else reading, this thread becomes the
-        // reader before it sends: the call stays out of the pending table (no lock, no lookup), and the
-        // answer is read on this thread as soon as it lands; on a spinning transport, with no system call.
-        if (_callTimeoutMs == Timeout.Infinite && !cancellationToken.CanBeCanceled && TryBecomeReader())
+        // A request written in place in the ring is published without waiting. Then, without a timeout or a
+        // token to watch, and with nobody else reading, this thread becomes the reader before it sends: the
+        // call stays out of the pending table (no lock, no lookup), and the answer is read on this thread as
+        // soon as it lands; with Spin, with no system call. A send that may wait (ring or socket full) goes
+        // the other way, registered first, so a reader stays free to drain the answers the server is
+        // meanwhile blocked on.
+        if (call.Reserved && call.Request.IsInPlace && _callTimeoutMs == Timeout.Infinite && !cancellationToken.CanBeCanceled && TryBecomeReader())
         {
             try
             {
@@ -286,7 +314,23 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
 
         Register(call);
         Send(call);
-        if (Volatile.Read(ref _readerBusy) == 0)
+
+        // Without a timeout or a token to watch, read the response on this thread if nobody else is
+        // reading: the answer wakes this thread directly.
+        if (_callTimeoutMs == Timeout.Infinite && !cancellationToken.CanBeCanceled && TryBecomeReader())
+        {
+            try
+            {
+                while (!call.IsSyncCompleted && ReadOneFrame())
+                {
+                }
+            }
+            finally
+            {
+                StopReading();
+            }
+        }
+        else if (Volatile.Read(ref _readerBusy) == 0)
         {
             WakeBackgroundReader();
         }
@@ -326,6 +370,10 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
             return ValueTask.FromCanceled(cancellationToken);
         }
         call.PrepareAsync();
+        if (call.MayReserve)
+        {
+            TryWriteInPlace(call);
+        }
         Register(call);
         Send(call);
         call.WatchAsync(cancellationToken, _callTimeout);
@@ -340,6 +388,10 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
     public void SendOneWay(IpcClientCall call)
     {
         ThrowIfClosed();
+        if (call.MayReserve)
+        {
+            TryWriteInPlace(call);
+        }
         call.Request.SetKind(FrameKind.OneWay);
         try
         {
@@ -445,6 +497,11 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         catch (IpcDisconnectedException)
         {
             // The connection is gone: there is nothing left to cancel or close.
+        }
+        catch (InvalidOperationException)
+        {
+            // Sent from a callback on the thread writing another call's request in place: the server is not
+            // told, its answer will be dropped; the call itself is failed by the caller all the same.
         }
     }
 

@@ -65,8 +65,33 @@ internal sealed unsafe class FrameWriter : IBufferWriter<byte>
     /// <summary>Whether the frame is still being written in the memory <see cref="WriteInPlace"/> lent.</summary>
     public bool IsInPlace => _native != null;
 
-    /// <summary>Forgets the lent memory (the frame was abandoned); the next frame starts in the pooled buffer.</summary>
+    /// <summary>Forgets the lent memory (the frame was sent or abandoned); the next frame starts in the pooled buffer.</summary>
     public void LeaveInPlace() => _native = null;
+
+    /// <summary>Moves the frame written so far out of the lent memory into the pooled buffer, where it goes on.</summary>
+    public void MoveToBuffer()
+    {
+        if (_native != null)
+        {
+            MoveOutOfLentMemory();
+        }
+    }
+
+    private void MoveOutOfLentMemory()
+    {
+        byte* native = _native;
+        _native = null;
+        if (_buffer.Length < _written)
+        {
+            byte[] small = _buffer;
+            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(_written, InitialSize));
+            if (small.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(small);
+            }
+        }
+        new ReadOnlySpan<byte>(native, _written).CopyTo(_buffer);
+    }
 
     private Span<byte> Target => _native != null ? new Span<byte>(_native, _nativeLength) : _buffer;
 
@@ -222,18 +247,7 @@ internal sealed unsafe class FrameWriter : IBufferWriter<byte>
         if (_native != null)
         {
             // Outgrew the lent memory: carry on in the pooled buffer (the transport sends it the usual way).
-            byte* native = _native;
-            _native = null;
-            if (_buffer.Length < _written)
-            {
-                byte[] small = _buffer;
-                _buffer = ArrayPool<byte>.Shared.Rent(_written);
-                if (small.Length > 0)
-                {
-                    ArrayPool<byte>.Shared.Return(small);
-                }
-            }
-            new ReadOnlySpan<byte>(native, _written).CopyTo(_buffer);
+            MoveOutOfLentMemory();
             if (_buffer.Length - _written >= sizeHint)
             {
                 return;

@@ -119,7 +119,9 @@ public sealed class IpcServerCall
 
     /// <summary>
     /// Starts serving a request. With <paramref name="inPlace"/> the arguments are read where the transport
-    /// received them (native memory that stays put until the dispatcher returns), not copied; see <see cref="EndDispatch"/>.
+    /// received them, not copied (see <see cref="EndDispatch"/>): only for native memory that does not move
+    /// and stays valid until the dispatcher returns (<see cref="Transports.FrameChannel.ReceivedInPlace"/>), never
+    /// for a managed buffer, which the garbage collector may move once the <c>fixed</c> block below ends.
     /// </summary>
     internal unsafe void Start(in FrameHeader header, ReadOnlySpan<byte> payload, bool inPlace, int maxResponse, MessagePackSerializerOptions serializerOptions)
     {

@@ -202,7 +202,7 @@ internal sealed class IpcServerConnection
             Return(call, onConnectionThread: true); // closes the descriptors taken so far
             throw;
         }
-        call.Start(header, payload, _channel.ReceivesInPlace, _maxOutbound, _server.SerializerOptions);
+        call.Start(header, payload, _channel.ReceivedInPlace, _maxOutbound, _server.SerializerOptions);
         ValueTask pending;
         try
         {

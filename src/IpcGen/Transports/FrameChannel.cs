@@ -60,16 +60,27 @@ internal abstract class FrameChannel : IDisposable
                     SendCore(frame, descriptors);
                 }
             }
-            catch (Exception ex) when (ex is not IpcException)
+            catch (Exception ex) when (ex is not IpcException or IpcProtocolException)
             {
-                _sendFailed = 1;
-                throw new IpcDisconnectedException("The peer is gone: sending failed.", ex);
+                throw SendFailed(ex);
             }
         }
         finally
         {
             _sendLock.Exit();
         }
+    }
+
+    /// <summary>
+    /// A send that failed for good: the peer is gone, or broke the protocol where sending reads what it
+    /// shares (a shared-memory ring's consumer position). Later sends fail at once; the caller closes the connection.
+    /// </summary>
+    private IpcDisconnectedException SendFailed(Exception ex)
+    {
+        _sendFailed = 1;
+        return ex is IpcProtocolException
+            ? new IpcDisconnectedException($"The connection was closed: the peer broke the protocol ({ex.Message}).", ex)
+            : new IpcDisconnectedException("The peer is gone: sending failed.", ex);
     }
 
     /// <summary>Whether frames can be written in place in the transport's memory (<see cref="TryReserve"/>).</summary>
@@ -99,10 +110,9 @@ internal abstract class FrameChannel : IDisposable
                 _reserved = kept = true;
             }
         }
-        catch (Exception ex) when (ex is not IpcException)
+        catch (Exception ex) when (ex is not IpcException or IpcProtocolException)
         {
-            _sendFailed = 1;
-            throw new IpcDisconnectedException("The peer is gone: sending failed.", ex);
+            throw SendFailed(ex);
         }
         finally
         {
@@ -131,10 +141,9 @@ internal abstract class FrameChannel : IDisposable
             {
                 SendReservedCore(frame);
             }
-            catch (Exception ex) when (ex is not IpcException)
+            catch (Exception ex) when (ex is not IpcException or IpcProtocolException)
             {
-                _sendFailed = 1;
-                throw new IpcDisconnectedException("The peer is gone: sending failed.", ex);
+                throw SendFailed(ex);
             }
         }
         finally
@@ -200,10 +209,11 @@ internal abstract class FrameChannel : IDisposable
     public abstract bool TryReceive(int maxPayloadLength, out FrameHeader header, out ReadOnlySpan<byte> payload);
 
     /// <summary>
-    /// Whether <see cref="TryReceive"/> hands out payloads in place in native memory (a shared-memory ring)
-    /// rather than in a managed buffer; such a payload is valid until the next receive or <see cref="ReleaseReceived"/>.
+    /// Whether the payload the last <see cref="TryReceive"/> returned lies in place in native memory (a
+    /// shared-memory ring), which does not move and stays valid until the next receive or
+    /// <see cref="ReleaseReceived"/>; false for a payload in a managed buffer (which the garbage collector may move).
     /// </summary>
-    public virtual bool ReceivesInPlace => false;
+    public virtual bool ReceivedInPlace => false;
 
     /// <summary>
     /// Says the payload last received is no longer needed, so an in-place transport can give its space back

@@ -56,8 +56,11 @@ internal sealed unsafe class SharedMemoryChannel : FrameChannel, Pipe.IRawSendSh
 
     internal long SegmentSize => _segmentSize;
 
-    /// <summary>A whole frame's payload is returned in place: it lives in the mapped ring, not in a managed buffer.</summary>
-    public override bool ReceivesInPlace => true;
+    /// <summary>
+    /// A whole frame's payload is returned in place, in the mapped ring; a frame put back together from
+    /// pieces is in a managed buffer, so it is not.
+    /// </summary>
+    public override bool ReceivedInPlace => _holding;
 
     // Receiving needs no count of active operations: the one receiving thread's owner never disposes the
     // channel while it receives (FrameChannel's contract), so the ring cannot be unmapped under it.

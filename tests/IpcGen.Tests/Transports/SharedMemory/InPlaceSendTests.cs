@@ -35,6 +35,11 @@ public partial interface IInPlace
 {
     int Twice(Hooked value);
 
+    /// <summary>An unmanaged argument (written in place) before one that runs user code.</summary>
+    int Mixed(int a, Hooked b);
+
+    int Sum(int a, int b, CancellationToken cancellationToken);
+
     byte[] Echo(byte[] data);
 }
 
@@ -42,13 +47,18 @@ public sealed class InPlaceService : IInPlace
 {
     public int Twice(Hooked value) => 2 * value.Value;
 
+    public int Mixed(int a, Hooked b) => a + b.Value;
+
+    public int Sum(int a, int b, CancellationToken cancellationToken) => a + b;
+
     public byte[] Echo(byte[] data) => data;
 }
 
 /// <summary>
-/// Requests written straight into the ring (the send side reserved from the start of a call to its
-/// send): a failure before the send publishes nothing, a request that outgrows the lent space still
-/// arrives whole, and a call made from inside another call's serialization is refused, not interleaved.
+/// Requests written straight into the ring: the send side is reserved from a call's first unmanaged
+/// argument to its send, and given up before any user code (a MessagePack formatter) runs. A call that
+/// ends before it is sent publishes nothing and frees the send side; a request that outgrows the lent
+/// space still arrives whole.
 /// </summary>
 public sealed class InPlaceSendTests
 {
@@ -59,18 +69,56 @@ public sealed class InPlaceSendTests
         return (server, IInPlace.Connect(new IpcClientOptions { Endpoint = endpoint }));
     }
 
+    /// <summary>Other threads' calls all complete: nothing was left reserved (they would wait forever).</summary>
+    private static void AssertSendSideFree(IInPlace.IpcProxy client)
+    {
+        var others = Task.Run(() => Parallel.For(0, 200, i => Assert.Equal(2 * i + 1, client.Sum(i, i + 1, default))));
+        Assert.True(others.Wait(TimeSpan.FromSeconds(60)), "the send side was left reserved");
+    }
+
     [Fact]
-    public void An_argument_that_fails_to_serialize_publishes_nothing_and_frees_the_ring()
+    public void Unmanaged_arguments_are_written_in_place_until_an_argument_needs_a_serializer()
     {
         var (server, client) = Start();
         using (server)
         using (client)
         {
-            var ex = Assert.ThrowsAny<Exception>(() => client.Twice(new Hooked(1, () => throw new InvalidOperationException("no"))));
+            var call = client.Client.StartCall(0x1234u);
+            try
+            {
+                call.WriteUnmanaged(1);
+                Assert.True(call.Reserved && call.Request.IsInPlace, "an unmanaged argument goes straight into the ring");
+                call.WriteUnmanaged(2L);
+                Assert.True(call.Request.IsInPlace);
+                call.WriteMessagePack("a string");
+                Assert.False(call.Reserved, "user code never runs with the send side reserved");
+                Assert.False(call.Request.IsInPlace);
+                Assert.Equal(4 + 8 + 9, call.Request.PayloadLength); // what was written in place moved along
+            }
+            finally
+            {
+                client.Client.EndCall(call);
+            }
+            Assert.Equal(3, client.Sum(1, 2, default));
+        }
+    }
+
+    [Fact]
+    public void A_call_ended_before_its_send_publishes_nothing_and_frees_the_ring()
+    {
+        var (server, client) = Start();
+        using (server)
+        using (client)
+        {
+            using var cancelled = new CancellationTokenSource();
+            cancelled.Cancel();
+            // Both arguments are written in place, then Invoke refuses the cancelled token before sending.
+            Assert.ThrowsAny<OperationCanceledException>(() => client.Sum(1, 2, cancelled.Token));
+            // An argument written in place, then a formatter that throws.
+            var ex = Assert.ThrowsAny<Exception>(() => client.Mixed(1, new Hooked(1, () => throw new InvalidOperationException("no"))));
             Assert.Contains("no", ex.ToString());
-            // Nothing half-written reached the server, and the next callers are not locked out.
             Assert.Equal(42, client.Twice(new Hooked(21)));
-            Parallel.For(0, 200, i => Assert.Equal(2 * i, client.Twice(new Hooked(i))));
+            AssertSendSideFree(client);
             Assert.Equal(1, server.ConnectionCount);
         }
     }
@@ -94,17 +142,57 @@ public sealed class InPlaceSendTests
     }
 
     [Fact]
-    public void A_call_made_while_writing_another_calls_arguments_is_refused()
+    public async Task Sync_callers_never_hold_the_reader_role_through_a_send_that_can_wait()
+    {
+        // Small rings, large requests and answers from one caller in a loop and ten more at a time: a
+        // caller that took the reader role and then waited for ring space would leave the answers that
+        // the server is blocked on unread, and everyone would wait forever.
+        var (server, client) = Start(ringSize: 16 * 1024);
+        using (server)
+        using (client)
+        {
+            var payload = new byte[6_000];
+            Task sync = Task.Run(() =>
+            {
+                for (int i = 0; i < 300; i++)
+                {
+                    Assert.Equal(payload.Length, client.Echo(payload).Length);
+                }
+            });
+            Task async = Task.Run(async () =>
+            {
+                for (int round = 0; round < 30; round++)
+                {
+                    var inFlight = Enumerable.Range(0, 10).Select(_ => Task.Run(() => client.Echo(payload))).ToArray();
+                    foreach (byte[] answer in await Task.WhenAll(inFlight))
+                    {
+                        Assert.Equal(payload.Length, answer.Length);
+                    }
+                }
+            });
+            await Task.WhenAll(sync, async).WaitAsync(TimeSpan.FromMinutes(2));
+        }
+    }
+
+    [Fact]
+    public async Task A_serializer_may_call_the_same_client_from_this_thread_or_another()
     {
         var (server, client) = Start();
         using (server)
         using (client)
         {
-            int nested = 0;
-            var ex = Assert.ThrowsAny<Exception>(() => client.Twice(new Hooked(1, () => nested = client.Twice(new Hooked(2)))));
-            Assert.Contains("while another call's arguments were being written", ex.ToString());
-            Assert.Equal(0, nested);
-            Assert.Equal(10, client.Twice(new Hooked(5)));
+            int nested = 0, fromAnotherThread = 0;
+            // The first argument is written in place; the reservation is given up before the formatter runs,
+            // so neither the nested call nor the one the formatter waits for on another thread is held up.
+            Task<int> outer = Task.Run(() => client.Mixed(5, new Hooked(1, () =>
+            {
+                nested = client.Sum(2, 2, default);
+                fromAnotherThread = Task.Run(() => client.Sum(3, 3, default)).GetAwaiter().GetResult();
+            })));
+            Assert.Equal(6, await outer.WaitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Equal(4, nested);
+            Assert.Equal(6, fromAnotherThread);
+            AssertSendSideFree(client);
         }
     }
 }

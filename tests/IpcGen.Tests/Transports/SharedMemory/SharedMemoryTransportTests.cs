@@ -181,6 +181,43 @@ public sealed class SharedMemoryTransportTests
     }
 
     [Fact]
+    public void A_whole_frame_is_received_in_place_and_a_frame_put_together_from_pieces_is_not()
+    {
+        // The server borrows arguments in place only from the ring: a frame rebuilt in a managed buffer
+        // could be moved by the garbage collector under a pointer.
+        string endpoint = TestEnvironment.NewEndpoint();
+        using var listener = SharedMemoryListener.Bind(endpoint, new IpcServerOptions { SharedMemoryRingSize = 16 * 1024 });
+        FrameChannel? accepted = null;
+        var acceptor = new Thread(() => accepted = listener.Accept());
+        acceptor.Start();
+        using FrameChannel client = ConnectRaw(endpoint);
+        Assert.True(acceptor.Join(TimeSpan.FromSeconds(30)), "the listener accepted the connection");
+        using FrameChannel server = accepted!;
+
+        var small = new byte[FrameHeader.Size + 100];
+        new FrameHeader(100, FrameKind.Request, 0, 1, 1).Write(small);
+        var large = new byte[FrameHeader.Size + 10_000]; // more than a record of a 16 KiB ring holds
+        new FrameHeader(10_000, FrameKind.Request, 0, 1, 2).Write(large);
+        large[^1] = 0x5A;
+        client.Send(small);
+        client.Send(large);
+        client.Send(small);
+
+        Assert.True(server.TryReceive(1 << 20, out FrameHeader first, out _));
+        Assert.Equal(1u, first.CallId);
+        Assert.True(server.ReceivedInPlace);
+        Assert.True(server.TryReceive(1 << 20, out FrameHeader second, out ReadOnlySpan<byte> payload));
+        Assert.Equal(2u, second.CallId);
+        Assert.Equal(10_000, payload.Length);
+        Assert.Equal(0x5A, payload[^1]);
+        Assert.False(server.ReceivedInPlace);
+        Assert.True(server.TryReceive(1 << 20, out _, out _));
+        Assert.True(server.ReceivedInPlace);
+        server.ReleaseReceived();
+        Assert.False(server.ReceivedInPlace);
+    }
+
+    [Fact]
     public void The_control_socket_is_private_and_removed_on_a_clean_stop()
     {
         string path;
@@ -194,6 +231,8 @@ public sealed class SharedMemoryTransportTests
     }
 
     /// <summary>A transport-level connection with no protocol on top: the hostile peer's view.</summary>
-    private static SharedMemoryChannel ConnectRaw(InProcessServer server)
-        => (SharedMemoryChannel)TransportFactory.ConnectAsync(IpcTransport.SharedMemory, server.Endpoint, new IpcClientOptions(), default).AsTask().GetAwaiter().GetResult();
+    private static SharedMemoryChannel ConnectRaw(InProcessServer server) => ConnectRaw(server.Endpoint);
+
+    private static SharedMemoryChannel ConnectRaw(string endpoint)
+        => (SharedMemoryChannel)TransportFactory.ConnectAsync(IpcTransport.SharedMemory, endpoint, new IpcClientOptions(), default).AsTask().GetAwaiter().GetResult();
 }
