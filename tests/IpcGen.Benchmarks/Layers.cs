@@ -195,12 +195,32 @@ public static unsafe class Layers
         client.Dispose();
     }
 
-    /// <summary>Answers each frame as it is sent: a handshake with the same contract, a request with the int 2.</summary>
+    /// <summary>
+    /// Answers each frame as it is sent: a handshake with the same contract, a request with the int 2. Lends
+    /// native memory for requests written in place, as the shared-memory channel does, so the client takes
+    /// the same path it takes over shared memory.
+    /// </summary>
     private sealed class LoopbackChannel : IpcGen.Transports.FrameChannel
     {
         private readonly byte[] _answer = new byte[256];
+        private readonly byte* _lent = (byte*)NativeMemory.Alloc(4096);
         private int _answerLength;
         private bool _closed;
+
+        public override bool SupportsInPlaceSend => true;
+
+        protected override bool TryReserveCore(out nint space, out int length)
+        {
+            space = (nint)_lent;
+            length = 4096;
+            return true;
+        }
+
+        protected override void SendReservedCore(ReadOnlySpan<byte> frame) => SendCore(frame);
+
+        protected override void AbandonReservedCore()
+        {
+        }
 
         public override PeerCredentials Peer => default;
 

@@ -15,7 +15,7 @@ internal abstract class FrameChannel : IDisposable
 {
     private readonly SendLock _sendLock = new();
     private int _sendFailed;
-    private volatile bool _reserved; // a frame is being written in place; the reserving thread holds _sendLock
+    private bool _reserved; // a frame is being written in place; the reserving thread holds _sendLock
 
     /// <summary>The kernel-reported identity of the process at the other end.</summary>
     public abstract PeerCredentials Peer { get; }
@@ -35,12 +35,6 @@ internal abstract class FrameChannel : IDisposable
         if (!descriptors.IsEmpty && !CanPassDescriptors)
         {
             throw new InvalidOperationException("This transport cannot pass file descriptors.");
-        }
-        if (_reserved && _sendLock.Owner == Environment.CurrentManagedThreadId)
-        {
-            // A call made from inside another call's serializer, on the thread writing that call's frame in
-            // place: it would wait for itself forever.
-            throw new InvalidOperationException("A call was made on this connection while another call's arguments were being written on the same thread.");
         }
         _sendLock.Enter();
         try
@@ -106,7 +100,6 @@ internal abstract class FrameChannel : IDisposable
         {
             if (_sendFailed == 0 && TryReserveCore(out space, out length))
             {
-                _sendLock.Owner = Environment.CurrentManagedThreadId;
                 _reserved = kept = true;
             }
         }

@@ -5,16 +5,13 @@ namespace IpcGen.Transports;
 /// decrement to let it go when nobody waits, no runtime call and no thread-local lookup (a call on
 /// shared memory takes it twice per round trip, on its critical path). A sender that finds it taken
 /// spins briefly, then sleeps on a monitor until woken. State: 0 free, 1 taken, 2 taken with
-/// (possibly) a sleeper. Not reentrant: <see cref="Owner"/> lets the one reentrant caller there can
-/// be (a call made from inside another call's serializer) be told so instead of waiting forever.
+/// (possibly) a sleeper. Not reentrant: a holder must not send again before it lets go (the client
+/// never runs user code while it holds a reservation, see IpcClient.TryWriteInPlace).
 /// </summary>
 internal sealed class SendLock
 {
     private readonly object _gate = new();
     private int _state;
-
-    /// <summary>The managed thread id of the holder, recorded by <see cref="TryEnter"/> only (the in-place path).</summary>
-    public int Owner;
 
     public bool TryEnter() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
 
