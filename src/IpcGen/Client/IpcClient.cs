@@ -31,6 +31,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
 
     private readonly object _pendingLock = new();
     private readonly Dictionary<uint, IpcClientCall> _pending = new();
+    private readonly IpcClientCall _abandoned; // stands in the table for a call given up whose answer is still to come
     private int _pendingCount; // _pending.Count, readable without the lock
     private int _nextCallId;
     private uint _nextOwnCallId = 1;
@@ -69,6 +70,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         _logger = options.Logger ?? NullLogger.Instance;
         SerializerOptions = options.SerializerOptions ?? IpcDefaults.SerializerOptions;
         _receiveThread = new Thread(BackgroundReader) { IsBackground = true, Name = $"IpcGen client {contractName}" };
+        _abandoned = new IpcClientCall(this);
     }
 
     internal MessagePackSerializerOptions SerializerOptions { get; }
@@ -216,7 +218,20 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
     internal unsafe void TryWriteInPlace(IpcClientCall call)
     {
         call.MayReserve = false;
-        if (_channel.TryReserve(out nint space, out int length))
+        bool reserved;
+        nint space;
+        int length;
+        try
+        {
+            reserved = _channel.TryReserve(out space, out length);
+        }
+        catch (IpcDisconnectedException ex)
+        {
+            // The peer broke the ring (its consumer position): the connection is over for every call.
+            Close(ex);
+            throw new IpcDisconnectedException(ex.Message, ex.InnerException);
+        }
+        if (reserved)
         {
             call.Request.WriteInPlace((byte*)space, length);
             call.Reserved = true;
@@ -478,10 +493,16 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
             {
                 return false;
             }
-            _pending.Remove(callId);
-            Interlocked.Decrement(ref _pendingCount);
+            // The server will still answer: the entry stays, marked, so that a reader keeps draining answers
+            // until that one is read and dropped. Answers nobody reads would fill the transport, and the
+            // server, blocked sending them, would stop reading requests.
+            _pending[callId] = _abandoned;
         }
         SendControl(FrameKind.Cancel, callId);
+        if (Volatile.Read(ref _readerBusy) == 0)
+        {
+            WakeBackgroundReader();
+        }
         return true;
     }
 
@@ -498,11 +519,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         {
             // The connection is gone: there is nothing left to cancel or close.
         }
-        catch (InvalidOperationException)
-        {
-            // Sent from a callback on the thread writing another call's request in place: the server is not
-            // told, its answer will be dropped; the call itself is failed by the caller all the same.
-        }
+
     }
 
     private void ThrowIfClosed()
@@ -609,6 +626,10 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
                                     _pendingCount--;
                                 }
                             }
+                            if (ReferenceEquals(call, _abandoned))
+                            {
+                                call = null;
+                            }
                         }
                         // No pending call: the caller gave up (timeout, cancellation); the answer is dropped.
                         call?.Complete(header.Kind, payload, byItsCaller: own);
@@ -671,7 +692,10 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         {
             foreach (IpcClientCall call in failed)
             {
-                call.Fail(reason);
+                if (!ReferenceEquals(call, _abandoned))
+                {
+                    call.Fail(reason);
+                }
             }
         }
     }
@@ -707,6 +731,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
                 call.Release();
             }
         }
+        _abandoned.Release();
     }
 
     /// <inheritdoc cref="Dispose"/>

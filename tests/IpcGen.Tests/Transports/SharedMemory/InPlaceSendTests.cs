@@ -1,4 +1,7 @@
+using IpcGen.Protocol;
 using IpcGen.Tests.Infrastructure;
+using IpcGen.Transports;
+using IpcGen.Transports.SharedMemory;
 using MessagePack;
 using MessagePack.Formatters;
 
@@ -172,6 +175,72 @@ public sealed class InPlaceSendTests
             });
             await Task.WhenAll(sync, async).WaitAsync(TimeSpan.FromMinutes(2));
         }
+    }
+
+    [Fact]
+    public unsafe void A_server_that_corrupts_the_ring_while_a_call_reserves_it_closes_the_client()
+    {
+        // A hostile server: it completes the handshake by hand, never reads a request, and then claims in
+        // its consumer position to have read more than was ever written.
+        const int ringSize = 16 * 1024;
+        string endpoint = TestEnvironment.NewEndpoint();
+        using var listener = SharedMemoryListener.Bind(endpoint, new IpcServerOptions { SharedMemoryRingSize = ringSize });
+        SharedMemoryChannel? accepted = null;
+        var acceptor = new Thread(() =>
+        {
+            var channel = (SharedMemoryChannel)listener.Accept()!;
+            channel.TryReceive(4096, out _, out _);
+            var writer = new FrameWriter();
+            writer.Reset(FrameKind.HandshakeAck, 0, 0, int.MaxValue);
+            new Handshake(IInPlace.IpcContractFingerprint, 1 << 20, IInPlace.IpcContractName).Write(writer);
+            channel.Send(writer.Complete());
+            writer.Release();
+            accepted = channel;
+        });
+        acceptor.Start();
+        using var client = IInPlace.Connect(new IpcClientOptions { Endpoint = endpoint });
+        Assert.True(acceptor.Join(TimeSpan.FromSeconds(30)));
+        using SharedMemoryChannel server = accepted!;
+        byte* ring = server.Segment + SharedMemoryLayout.RingOffset(ringSize, 0);
+
+        // 13 KB of request the server never reads: the client's cached free space runs low (under a record's worth).
+        Exception? unansweredFailure = null;
+        var unanswered = new Thread(() =>
+        {
+            try
+            {
+                client.Echo(new byte[13_000]);
+            }
+            catch (Exception ex)
+            {
+                unansweredFailure = ex;
+            }
+        });
+        unanswered.Start();
+        long handshakeRecord = *(long*)(ring + SharedMemoryLayout.RingControlSize);
+        Eventually.True(() => Volatile.Read(ref *(long*)(ring + SharedMemoryLayout.RingControlSize + 64)) != 0, "the request was published");
+        *(long*)(ring + SharedMemoryLayout.ConsumerPositionOffset) = long.MaxValue / 2;
+
+        Exception? sumFailure = null;
+        var sum = new Thread(() =>
+        {
+            try
+            {
+                client.Sum(1, 2, default);
+            }
+            catch (Exception ex)
+            {
+                sumFailure = ex;
+            }
+        });
+        sum.Start();
+        Assert.True(sum.Join(TimeSpan.FromSeconds(30)), "the call that reserved the corrupted ring failed instead of waiting forever");
+        Assert.IsType<IpcDisconnectedException>(sumFailure);
+        Assert.Contains("broke the protocol", sumFailure.Message);
+        Assert.False(client.Client.IsConnected);
+        Assert.True(unanswered.Join(TimeSpan.FromSeconds(30)), "the unanswered call failed instead of waiting forever");
+        Assert.IsType<IpcDisconnectedException>(unansweredFailure);
+        Assert.NotEqual(0, handshakeRecord);
     }
 
     [Fact]
