@@ -231,10 +231,31 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
             Close(ex);
             throw new IpcDisconnectedException(ex.Message, ex.InnerException);
         }
-        if (reserved)
+        if (!reserved)
+        {
+            return;
+        }
+        if (call.Request.PayloadLength == 0)
         {
             call.Request.WriteInPlace((byte*)space, length);
-            call.Reserved = true;
+        }
+        else if (!call.Request.MoveInPlace((byte*)space, length))
+        {
+            _channel.AbandonReserved(); // too large to go in one piece: sent the usual way
+            return;
+        }
+        call.Reserved = true;
+    }
+
+    /// <summary>
+    /// At the send, with no user code left to run: a request not yet in place (it had MessagePack arguments)
+    /// is moved there if it fits, so that it too is published without waiting.
+    /// </summary>
+    private void WriteInPlaceBeforeSend(IpcClientCall call)
+    {
+        if (call.MayReserve || (_inPlaceSends && !call.Reserved))
+        {
+            TryWriteInPlace(call);
         }
     }
 
@@ -289,10 +310,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         call.PrepareSync();
-        if (call.MayReserve)
-        {
-            TryWriteInPlace(call);
-        }
+        WriteInPlaceBeforeSend(call);
 
         // A request written in place in the ring is published without waiting. Then, without a timeout or a
         // token to watch, and with nobody else reading, this thread becomes the reader before it sends: the
@@ -385,10 +403,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
             return ValueTask.FromCanceled(cancellationToken);
         }
         call.PrepareAsync();
-        if (call.MayReserve)
-        {
-            TryWriteInPlace(call);
-        }
+        WriteInPlaceBeforeSend(call);
         Register(call);
         Send(call);
         call.WatchAsync(cancellationToken, _callTimeout);
@@ -403,10 +418,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
     public void SendOneWay(IpcClientCall call)
     {
         ThrowIfClosed();
-        if (call.MayReserve)
-        {
-            TryWriteInPlace(call);
-        }
+        WriteInPlaceBeforeSend(call);
         call.Request.SetKind(FrameKind.OneWay);
         try
         {

@@ -62,6 +62,22 @@ internal sealed unsafe class FrameWriter : IBufferWriter<byte>
         _written = FrameHeader.Size;
     }
 
+    /// <summary>
+    /// Moves the frame written so far in the pooled buffer into <paramref name="length"/> bytes of lent memory at
+    /// <paramref name="destination"/>, where it is finished; false, changing nothing, if it does not fit.
+    /// </summary>
+    public bool MoveInPlace(byte* destination, int length)
+    {
+        if (_native != null || _written > length)
+        {
+            return false;
+        }
+        _buffer.AsSpan(0, _written).CopyTo(new Span<byte>(destination, length));
+        _native = destination;
+        _nativeLength = length;
+        return true;
+    }
+
     /// <summary>Whether the frame is still being written in the memory <see cref="WriteInPlace"/> lent.</summary>
     public bool IsInPlace => _native != null;
 

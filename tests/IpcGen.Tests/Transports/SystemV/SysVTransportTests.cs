@@ -207,8 +207,9 @@ public sealed class SysVTransportTests
             var receiving = Task.Run(() => client.TryReceive(4096, out _, out _));
             await Task.Delay(50);
             client.Shutdown(); // no room for the wake-up message: the watcher retries it
+            // Whether the receive is still blocked at this point is not asserted: on a loaded machine it may
+            // only start after Shutdown, and then it returns at once. What must hold is that it ends.
             await Task.Delay(100);
-            Assert.False(receiving.IsCompleted);
             PurgeType(queueId, Filler);
             Assert.False(await receiving.WaitAsync(TimeSpan.FromSeconds(5)));
         }
