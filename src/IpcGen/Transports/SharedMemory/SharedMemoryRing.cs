@@ -97,16 +97,10 @@ internal sealed unsafe class SharedMemoryRing
     /// </summary>
     public void Write(int type, ReadOnlySpan<byte> content)
     {
-        Write(type, content, default);
-    }
-
-    /// <summary>Producer: as <see cref="Write(int, ReadOnlySpan{byte})"/>, the content being <paramref name="first"/> then <paramref name="second"/>.</summary>
-    public void Write(int type, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
-    {
-        int length = first.Length + second.Length;
+        int length = content.Length;
         if ((uint)length > (uint)_maxContent)
         {
-            throw new ArgumentOutOfRangeException(nameof(first), length, $"a record holds at most {_maxContent} bytes");
+            throw new ArgumentOutOfRangeException(nameof(content), length, $"a record holds at most {_maxContent} bytes");
         }
         int size = Align(RecordHeaderSize + length);
         int offset = (int)(_position & _mask);
@@ -120,12 +114,7 @@ internal sealed unsafe class SharedMemoryRing
             offset = 0;
         }
         WaitForSpace(size);
-        byte* record = _data + offset;
-        first.CopyTo(new Span<byte>(record + RecordHeaderSize, first.Length));
-        if (!second.IsEmpty)
-        {
-            second.CopyTo(new Span<byte>(record + RecordHeaderSize + first.Length, second.Length));
-        }
+        content.CopyTo(new Span<byte>(_data + offset + RecordHeaderSize, length));
         Publish(offset, length, type);
         _position += size;
         WakeConsumerIfAsleep();

@@ -67,15 +67,6 @@ public sealed unsafe class SharedMemoryRingTests : IDisposable
     }
 
     [Fact]
-    public void Content_in_two_parts_arrives_as_one_record()
-    {
-        var (producer, consumer) = Pair();
-        _owner.Closed = true;
-        producer.Write(SharedMemoryRing.TypeFrame, new byte[] { 1, 2, 3 }, new byte[] { 4, 5 });
-        Assert.Equal(new byte[] { 1, 2, 3, 4, 5 }, ReadOne(consumer));
-    }
-
-    [Fact]
     public void A_full_ring_holds_the_producer_back_until_the_consumer_gives_space_back()
     {
         var (producer, consumer) = Pair();
