@@ -196,30 +196,22 @@ public static unsafe class Layers
     }
 
     /// <summary>
-    /// Answers each frame as it is sent: a handshake with the same contract, a request with the int 2. Lends
-    /// native memory for requests written in place, as the shared-memory channel does, so the client takes
-    /// the same path it takes over shared memory.
+    /// Answers each frame as it is sent: a handshake with the same contract, a request with the int 2. Takes
+    /// every frame without waiting, as a shared-memory ring with room does, so the client takes the same path
+    /// it takes over shared memory.
     /// </summary>
     private sealed class LoopbackChannel : IpcGen.Transports.FrameChannel
     {
         private readonly byte[] _answer = new byte[256];
-        private readonly byte* _lent = (byte*)NativeMemory.Alloc(4096);
         private int _answerLength;
         private bool _closed;
 
-        public override bool SupportsInPlaceSend => true;
+        public override bool CanSendWithoutWaiting => true;
 
-        protected override bool TryReserveCore(out nint space, out int length)
+        protected override bool TrySendWithoutWaitingCore(ReadOnlySpan<byte> frame)
         {
-            space = (nint)_lent;
-            length = 4096;
+            SendCore(frame);
             return true;
-        }
-
-        protected override void SendReservedCore(ReadOnlySpan<byte> frame) => SendCore(frame);
-
-        protected override void AbandonReservedCore()
-        {
         }
 
         public override PeerCredentials Peer => default;

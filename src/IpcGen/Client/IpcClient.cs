@@ -17,7 +17,7 @@ namespace IpcGen.Runtime;
 public sealed class IpcClient : IDisposable, IAsyncDisposable
 {
     private readonly FrameChannel _channel;
-    private readonly bool _inPlaceSends;
+    private readonly bool _sendsWithoutWaiting; // a sync caller may send, then read its own answer (shared memory)
 
     internal bool CanPassDescriptors => _channel.CanPassDescriptors;
     private readonly string _contractName;
@@ -60,7 +60,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
     private IpcClient(FrameChannel channel, string contractName, string endpoint, int maxInbound, int maxOutbound, IpcClientOptions options)
     {
         _channel = channel;
-        _inPlaceSends = channel.SupportsInPlaceSend;
+        _sendsWithoutWaiting = channel.CanSendWithoutWaiting;
         _contractName = contractName;
         _endpoint = endpoint;
         _maxInbound = maxInbound;
@@ -203,85 +203,12 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         }
         // The call id is assigned on registration; 0 until then.
         call.Start(methodId, 0, _maxOutbound, (byte)(priority & Protocol.FrameHeader.PriorityMask));
-        // On shared memory the request may be written straight into the ring (TryWriteInPlace): decided at the
-        // first unmanaged argument, or at the send when there is none.
-        call.MayReserve = _inPlaceSends;
         return call;
-    }
-
-    /// <summary>
-    /// Reserves the send side, when no other thread is sending, and lends the call the ring space its request
-    /// can be written in. Taken only where no user code runs until the send: unmanaged arguments are copied
-    /// by the runtime, and a MessagePack or region argument gives the reservation up first
-    /// (<see cref="StopWritingInPlace"/>), so a serializer that blocks or calls again never holds up other senders.
-    /// </summary>
-    internal unsafe void TryWriteInPlace(IpcClientCall call)
-    {
-        call.MayReserve = false;
-        bool reserved;
-        nint space;
-        int length;
-        try
-        {
-            reserved = _channel.TryReserve(out space, out length);
-        }
-        catch (IpcDisconnectedException ex)
-        {
-            // The peer broke the ring (its consumer position): the connection is over for every call.
-            Close(ex);
-            throw new IpcDisconnectedException(ex.Message, ex.InnerException);
-        }
-        if (!reserved)
-        {
-            return;
-        }
-        if (call.Request.PayloadLength == 0)
-        {
-            call.Request.WriteInPlace((byte*)space, length);
-        }
-        else if (!call.Request.MoveInPlace((byte*)space, length))
-        {
-            _channel.AbandonReserved(); // too large to go in one piece: sent the usual way
-            return;
-        }
-        call.Reserved = true;
-    }
-
-    /// <summary>
-    /// At the send, with no user code left to run: a request not yet in place (it had MessagePack arguments)
-    /// is moved there if it fits, so that it too is published without waiting.
-    /// </summary>
-    private void WriteInPlaceBeforeSend(IpcClientCall call)
-    {
-        if (call.MayReserve || (_inPlaceSends && !call.Reserved))
-        {
-            TryWriteInPlace(call);
-        }
-    }
-
-    /// <summary>Gives up writing the call's request in place: what is written so far moves to its own buffer.</summary>
-    internal void StopWritingInPlace(IpcClientCall call)
-    {
-        call.MayReserve = false;
-        if (call.Reserved)
-        {
-            call.Request.MoveToBuffer();
-            call.Reserved = false;
-            _channel.AbandonReserved();
-        }
     }
 
     /// <summary>Returns a call to the pool. Always called, in a finally block, once the result is read.</summary>
     public void EndCall(IpcClientCall call)
     {
-        if (call.Reserved)
-        {
-            // Ended before it was sent (an argument failed to serialize, the call was cancelled first):
-            // nothing was published; the send side is free again.
-            call.Reserved = false;
-            call.Request.LeaveInPlace();
-            _channel.AbandonReserved();
-        }
         if (t_spareCall is null && Volatile.Read(ref _disposed) == 0)
         {
             t_spareCall = call; // the common case: the same thread calls again
@@ -310,39 +237,20 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         call.PrepareSync();
-        WriteInPlaceBeforeSend(call);
 
-        // A request written in place in the ring is published without waiting. Then, without a timeout or a
-        // token to watch, and with nobody else reading, this thread becomes the reader before it sends: the
-        // call stays out of the pending table (no lock, no lookup), and the answer is read on this thread as
-        // soon as it lands; with Spin, with no system call. A send that may wait (ring or socket full) goes
-        // the other way, registered first, so a reader stays free to drain the answers the server is
-        // meanwhile blocked on.
-        if (call.Reserved && call.Request.IsInPlace && _callTimeoutMs == Timeout.Infinite && !cancellationToken.CanBeCanceled && TryBecomeReader())
+        // Without a timeout or a token to watch, and with nobody else reading, this thread becomes the reader
+        // and then sends: the call stays out of the pending table (no lock, no lookup), and the answer is read
+        // on this thread as soon as it lands; with Spin, with no system call. Only a send that cannot wait
+        // goes this way (a shared-memory ring with room for the whole request now): a reader waiting for
+        // ring space would leave unread the answers the server is meanwhile blocked on.
+        if (_sendsWithoutWaiting && _callTimeoutMs == Timeout.Infinite && !cancellationToken.CanBeCanceled && TryBecomeReader())
         {
-            try
+            if (SendAndReadAsReader(call))
             {
-                ThrowIfClosed();
-                uint id = NextOwnCallId();
-                call.CallId = id;
-                call.Request.SetCallId(id);
-                _readerCall = call;
-                Send(call);
-                while (!call.IsSyncCompleted && ReadOneFrame())
-                {
-                }
+                call.ThrowIfFailed();
+                return;
             }
-            finally
-            {
-                _readerCall = null;
-                StopReading();
-            }
-            if (!call.IsSyncCompleted)
-            {
-                ThrowIfClosed(); // the connection was lost before the answer came
-            }
-            call.ThrowIfFailed();
-            return;
+            // Not sent (another thread is sending, or the ring is too full): the usual way below.
         }
 
         Register(call);
@@ -403,7 +311,6 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
             return ValueTask.FromCanceled(cancellationToken);
         }
         call.PrepareAsync();
-        WriteInPlaceBeforeSend(call);
         Register(call);
         Send(call);
         call.WatchAsync(cancellationToken, _callTimeout);
@@ -418,11 +325,10 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
     public void SendOneWay(IpcClientCall call)
     {
         ThrowIfClosed();
-        WriteInPlaceBeforeSend(call);
         call.Request.SetKind(FrameKind.OneWay);
         try
         {
-            SendFrame(call);
+            _channel.Send(call.Request.Complete(), call.Request.Descriptors);
         }
         catch (IpcDisconnectedException ex)
         {
@@ -449,27 +355,54 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         }
     }
 
-    /// <summary>Sends the call's request: published in place if it was written there, else copied to the transport.</summary>
-    private void SendFrame(IpcClientCall call)
+    /// <summary>
+    /// The reader's own call: sent only if that needs no wait, then read here until its answer is in. False,
+    /// with the reader role given up and nothing sent, when the send would have to wait.
+    /// </summary>
+    private bool SendAndReadAsReader(IpcClientCall call)
     {
-        if (call.Reserved)
+        try
         {
-            call.Reserved = false;
-            ReadOnlySpan<byte> frame = call.Request.Complete();
-            call.Request.LeaveInPlace();
-            _channel.SendReserved(frame);
+            ThrowIfClosed();
+            uint id = NextOwnCallId();
+            call.CallId = id;
+            call.Request.SetCallId(id);
+            bool sent;
+            try
+            {
+                sent = _channel.TrySendWithoutWaiting(call.Request.Complete());
+            }
+            catch (IpcDisconnectedException ex)
+            {
+                Close(ex);
+                throw new IpcDisconnectedException(ex.Message, ex.InnerException);
+            }
+            if (!sent)
+            {
+                return false;
+            }
+            _readerCall = call;
+            while (!call.IsSyncCompleted && ReadOneFrame())
+            {
+            }
         }
-        else
+        finally
         {
-            _channel.Send(call.Request.Complete(), call.Request.Descriptors);
+            _readerCall = null;
+            StopReading();
         }
+        if (!call.IsSyncCompleted)
+        {
+            ThrowIfClosed(); // the connection was lost before the answer came
+        }
+        return true;
     }
 
     private void Send(IpcClientCall call)
     {
         try
         {
-            SendFrame(call);
+            _channel.Send(call.Request.Complete(), call.Request.Descriptors);
         }
         catch (IpcDisconnectedException ex)
         {

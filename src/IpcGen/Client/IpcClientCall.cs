@@ -26,8 +26,6 @@ public sealed class IpcClientCall : IValueTaskSource
     private long _deadlineTimestamp;
 
     internal uint CallId;
-    internal bool Reserved;    // the request is being written in place in the transport (FrameChannel.TryReserve)
-    internal bool MayReserve;  // nothing decided yet: the first unmanaged argument (or the send) may reserve
     private bool _isAsync;
     private Exception? _failure;
 
@@ -40,32 +38,13 @@ public sealed class IpcClientCall : IValueTaskSource
     }
 
     /// <summary>Appends an unmanaged argument as its raw bytes.</summary>
-    public void WriteUnmanaged<T>(T value) where T : unmanaged
-    {
-        if (MayReserve)
-        {
-            _client.TryWriteInPlace(this);
-        }
-        Request.WriteUnmanaged(value);
-    }
+    public void WriteUnmanaged<T>(T value) where T : unmanaged => Request.WriteUnmanaged(value);
 
     /// <summary>Appends a nullable unmanaged argument: a presence byte, then the raw value if present.</summary>
-    public void WriteNullable<T>(T? value) where T : unmanaged
-    {
-        if (MayReserve)
-        {
-            _client.TryWriteInPlace(this);
-        }
-        Request.WriteNullable(value);
-    }
+    public void WriteNullable<T>(T? value) where T : unmanaged => Request.WriteNullable(value);
 
     /// <summary>Appends an argument in MessagePack.</summary>
-    public void WriteMessagePack<T>(T value)
-    {
-        // A formatter is user code, which may block or call again: never run it while the send side is reserved.
-        _client.StopWritingInPlace(this);
-        Request.WriteMessagePack(value, _client.SerializerOptions);
-    }
+    public void WriteMessagePack<T>(T value) => Request.WriteMessagePack(value, _client.SerializerOptions);
 
     /// <summary>
     /// Appends a shared region argument: on a transport that can pass descriptors (Unix socket) its open file
@@ -75,7 +54,6 @@ public sealed class IpcClientCall : IValueTaskSource
     public void WriteRegion<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(SharedLayout.Fields)] T>(SharedRegion<T> region) where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(region);
-        _client.StopWritingInPlace(this);
         byte index = _client.CanPassDescriptors ? (byte)Request.AttachDescriptor(region.FileHandle) : ByName;
         Request.WriteUnmanaged(index);
         Request.WriteMessagePack(region.Name, _client.SerializerOptions);

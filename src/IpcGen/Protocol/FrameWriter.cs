@@ -6,21 +6,18 @@ using MessagePack;
 namespace IpcGen.Protocol;
 
 /// <summary>
-/// Builds one frame in a reusable pooled buffer, or in place in native memory the transport lent
-/// (<see cref="WriteInPlace"/>: a shared-memory ring): the header is reserved at the front, arguments
-/// or results are appended, <see cref="Complete"/> fills in the header. Implements
-/// <see cref="IBufferWriter{T}"/> so MessagePack writes straight into it. A frame that outgrows the
-/// lent memory moves to the pooled buffer and goes on there (<see cref="IsInPlace"/> turns false).
-/// Not thread-safe: one frame at a time, owned by one call.
+/// Builds one frame in a reusable pooled buffer: the header is reserved at the front, arguments or
+/// results are appended, <see cref="Complete"/> fills in the header. Implements
+/// <see cref="IBufferWriter{T}"/> so MessagePack writes straight into it. A frame is built here and
+/// copied to the transport whole, also on shared memory: a ring line the reader is polling must be
+/// written in one burst (docs/transports.md, "Writing a record"). Not thread-safe: one frame at a time,
+/// owned by one call.
 /// </summary>
-internal sealed unsafe class FrameWriter : IBufferWriter<byte>
+internal sealed class FrameWriter : IBufferWriter<byte>
 {
     private const int InitialSize = 256;
 
     private byte[] _buffer;
-    private byte* _native;        // the lent memory while the frame is written in place, else null
-    private int _nativeLength;
-    private NativeMemoryManager? _nativeMemory;
     private int _written;
     private int _maxPayload;
     private FrameKind _kind;
@@ -42,7 +39,6 @@ internal sealed unsafe class FrameWriter : IBufferWriter<byte>
     public void Reset(FrameKind kind, uint methodId, uint callId, int maxPayload, byte flags = 0)
     {
         ReleaseDescriptors();
-        _native = null;
         _kind = kind;
         _flags = flags;
         _methodId = methodId;
@@ -50,66 +46,6 @@ internal sealed unsafe class FrameWriter : IBufferWriter<byte>
         _maxPayload = maxPayload;
         _written = FrameHeader.Size;
     }
-
-    /// <summary>
-    /// Writes the frame started by <see cref="Reset"/> into <paramref name="length"/> bytes at
-    /// <paramref name="destination"/> (header included) instead of the pooled buffer.
-    /// </summary>
-    public void WriteInPlace(byte* destination, int length)
-    {
-        _native = destination;
-        _nativeLength = length;
-        _written = FrameHeader.Size;
-    }
-
-    /// <summary>
-    /// Moves the frame written so far in the pooled buffer into <paramref name="length"/> bytes of lent memory at
-    /// <paramref name="destination"/>, where it is finished; false, changing nothing, if it does not fit.
-    /// </summary>
-    public bool MoveInPlace(byte* destination, int length)
-    {
-        if (_native != null || _written > length)
-        {
-            return false;
-        }
-        _buffer.AsSpan(0, _written).CopyTo(new Span<byte>(destination, length));
-        _native = destination;
-        _nativeLength = length;
-        return true;
-    }
-
-    /// <summary>Whether the frame is still being written in the memory <see cref="WriteInPlace"/> lent.</summary>
-    public bool IsInPlace => _native != null;
-
-    /// <summary>Forgets the lent memory (the frame was sent or abandoned); the next frame starts in the pooled buffer.</summary>
-    public void LeaveInPlace() => _native = null;
-
-    /// <summary>Moves the frame written so far out of the lent memory into the pooled buffer, where it goes on.</summary>
-    public void MoveToBuffer()
-    {
-        if (_native != null)
-        {
-            MoveOutOfLentMemory();
-        }
-    }
-
-    private void MoveOutOfLentMemory()
-    {
-        byte* native = _native;
-        _native = null;
-        if (_buffer.Length < _written)
-        {
-            byte[] small = _buffer;
-            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(_written, InitialSize));
-            if (small.Length > 0)
-            {
-                ArrayPool<byte>.Shared.Return(small);
-            }
-        }
-        new ReadOnlySpan<byte>(native, _written).CopyTo(_buffer);
-    }
-
-    private Span<byte> Target => _native != null ? new Span<byte>(_native, _nativeLength) : _buffer;
 
     public void SetKind(FrameKind kind) => _kind = kind;
 
@@ -120,14 +56,13 @@ internal sealed unsafe class FrameWriter : IBufferWriter<byte>
     public ReadOnlySpan<byte> Complete()
     {
         byte flags = (byte)((_flags & FrameHeader.PriorityMask) | (_descriptorCount << FrameHeader.DescriptorCountShift));
-        Span<byte> target = Target;
-        new FrameHeader((uint)PayloadLength, _kind, flags, _methodId, _callId).Write(target);
-        return target.Slice(0, _written);
+        new FrameHeader((uint)PayloadLength, _kind, flags, _methodId, _callId).Write(_buffer);
+        return _buffer.AsSpan(0, _written);
     }
 
     public void Advance(int count)
     {
-        if ((uint)count > (uint)(Target.Length - _written))
+        if ((uint)count > (uint)(_buffer.Length - _written))
         {
             throw new ArgumentOutOfRangeException(nameof(count));
         }
@@ -141,19 +76,13 @@ internal sealed unsafe class FrameWriter : IBufferWriter<byte>
     public Memory<byte> GetMemory(int sizeHint = 0)
     {
         EnsureCapacity(sizeHint);
-        if (_native != null)
-        {
-            _nativeMemory ??= new NativeMemoryManager();
-            _nativeMemory.Point(_native + _written, _nativeLength - _written);
-            return _nativeMemory.Memory;
-        }
         return _buffer.AsMemory(_written);
     }
 
     public Span<byte> GetSpan(int sizeHint = 0)
     {
         EnsureCapacity(sizeHint);
-        return Target.Slice(_written);
+        return _buffer.AsSpan(_written);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -161,14 +90,7 @@ internal sealed unsafe class FrameWriter : IBufferWriter<byte>
     {
         int size = Unsafe.SizeOf<T>();
         EnsureCapacity(size);
-        if (_native != null)
-        {
-            Unsafe.WriteUnaligned(_native + _written, value);
-        }
-        else
-        {
-            Unsafe.WriteUnaligned(ref _buffer[_written], value);
-        }
+        Unsafe.WriteUnaligned(ref _buffer[_written], value);
         Advance(size);
     }
 
@@ -196,7 +118,7 @@ internal sealed unsafe class FrameWriter : IBufferWriter<byte>
     public void WriteBytes(ReadOnlySpan<byte> bytes)
     {
         EnsureCapacity(bytes.Length);
-        bytes.CopyTo(Target.Slice(_written));
+        bytes.CopyTo(_buffer.AsSpan(_written));
         Advance(bytes.Length);
     }
 
@@ -235,7 +157,6 @@ internal sealed unsafe class FrameWriter : IBufferWriter<byte>
     public void Release()
     {
         ReleaseDescriptors();
-        _native = null;
         byte[] buffer = _buffer;
         _buffer = Array.Empty<byte>();
         if (buffer.Length > 0)
@@ -251,7 +172,7 @@ internal sealed unsafe class FrameWriter : IBufferWriter<byte>
         {
             sizeHint = 1;
         }
-        if ((_native != null ? _nativeLength : _buffer.Length) - _written < sizeHint)
+        if (_buffer.Length - _written < sizeHint)
         {
             Grow(sizeHint);
         }
@@ -260,15 +181,6 @@ internal sealed unsafe class FrameWriter : IBufferWriter<byte>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Grow(int sizeHint)
     {
-        if (_native != null)
-        {
-            // Outgrew the lent memory: carry on in the pooled buffer (the transport sends it the usual way).
-            MoveOutOfLentMemory();
-            if (_buffer.Length - _written >= sizeHint)
-            {
-                return;
-            }
-        }
         long needed = (long)_written + sizeHint;
         if (needed - FrameHeader.Size > _maxPayload + 4096L)
         {

@@ -15,7 +15,6 @@ internal abstract class FrameChannel : IDisposable
 {
     private readonly SendLock _sendLock = new();
     private int _sendFailed;
-    private bool _reserved; // a frame is being written in place; the reserving thread holds _sendLock
 
     /// <summary>The kernel-reported identity of the process at the other end.</summary>
     public abstract PeerCredentials Peer { get; }
@@ -77,62 +76,30 @@ internal abstract class FrameChannel : IDisposable
             : new IpcDisconnectedException("The peer is gone: sending failed.", ex);
     }
 
-    /// <summary>Whether frames can be written in place in the transport's memory (<see cref="TryReserve"/>).</summary>
-    public virtual bool SupportsInPlaceSend => false;
+    /// <summary>Whether <see cref="TrySendWithoutWaiting"/> can ever send (a shared-memory ring).</summary>
+    public virtual bool CanSendWithoutWaiting => false;
 
     /// <summary>
-    /// Reserves the send side and lends the memory the next frame can be written in, header first, up to
-    /// <paramref name="length"/> bytes. False, reserving nothing, when the transport cannot, another thread
-    /// is sending, or there is no room right now: the caller then builds the frame in its own buffer. A
-    /// reservation ends with <see cref="SendReserved"/> or <see cref="AbandonReserved"/>, on the same thread;
-    /// other senders wait meanwhile.
+    /// Sends one complete frame if that needs no wait at all: no other thread is sending, and the transport
+    /// takes the frame at once. False, sending nothing, otherwise; the caller then sends it the usual way.
+    /// A synchronous caller that reads its own answer sends this way, since it must never wait for space
+    /// while it is the only thread that could read the answers the peer is blocked on.
     /// </summary>
-    public bool TryReserve(out nint space, out int length)
+    public bool TrySendWithoutWaiting(ReadOnlySpan<byte> frame)
     {
-        space = 0;
-        length = 0;
-        if (!SupportsInPlaceSend || !_sendLock.TryEnter())
+        if (!CanSendWithoutWaiting || !_sendLock.TryEnter())
         {
             return false;
         }
-        bool kept = false;
-        try
-        {
-            if (_sendFailed == 0 && TryReserveCore(out space, out length))
-            {
-                _reserved = kept = true;
-            }
-        }
-        catch (Exception ex) when (ex is not IpcException or IpcProtocolException)
-        {
-            throw SendFailed(ex);
-        }
-        finally
-        {
-            if (!kept)
-            {
-                _sendLock.Exit();
-            }
-        }
-        return kept;
-    }
-
-    /// <summary>
-    /// Sends the frame of a reservation: published where it was written, or, if it outgrew the lent memory
-    /// and was finished elsewhere, sent the usual way. Ends the reservation.
-    /// </summary>
-    public void SendReserved(ReadOnlySpan<byte> frame)
-    {
         try
         {
             if (_sendFailed != 0)
             {
-                AbandonReservedCore();
                 throw new IpcDisconnectedException("The connection is closed.");
             }
             try
             {
-                SendReservedCore(frame);
+                return TrySendWithoutWaitingCore(frame);
             }
             catch (Exception ex) when (ex is not IpcException or IpcProtocolException)
             {
@@ -141,28 +108,13 @@ internal abstract class FrameChannel : IDisposable
         }
         finally
         {
-            _reserved = false;
-            _sendLock.Exit();
-        }
-    }
-
-    /// <summary>Ends a reservation without sending anything (the call failed before it was sent).</summary>
-    public void AbandonReserved()
-    {
-        try
-        {
-            AbandonReservedCore();
-        }
-        finally
-        {
-            _reserved = false;
             _sendLock.Exit();
         }
     }
 
     /// <summary>
     /// Waits for the sender inside (if any) to leave and makes every later send fail: from here on no thread
-    /// is in <see cref="SendCore(ReadOnlySpan{byte})"/> or holds a reservation. For a channel that must not
+    /// is in <see cref="SendCore(ReadOnlySpan{byte})"/>. For a channel that must not
     /// free its memory under a sender; blocked senders must have been woken (see <see cref="Shutdown"/>) first.
     /// </summary>
     protected void StopSenders()
@@ -172,12 +124,8 @@ internal abstract class FrameChannel : IDisposable
         _sendLock.Exit();
     }
 
-    // Only channels whose SupportsInPlaceSend is true override these; TryReserve never calls them otherwise.
-    protected virtual bool TryReserveCore(out nint space, out int length) => throw new InvalidOperationException("This transport cannot write frames in place.");
-
-    protected virtual void SendReservedCore(ReadOnlySpan<byte> frame) => throw new InvalidOperationException("This transport cannot write frames in place.");
-
-    protected virtual void AbandonReservedCore() => throw new InvalidOperationException("This transport cannot write frames in place.");
+    /// <summary>Sends the frame if the transport takes it at once; only channels whose <see cref="CanSendWithoutWaiting"/> is true override it.</summary>
+    protected virtual bool TrySendWithoutWaitingCore(ReadOnlySpan<byte> frame) => false;
 
     /// <summary>
     /// Takes the next descriptor received with the frame just returned by <see cref="TryReceive"/>, in the

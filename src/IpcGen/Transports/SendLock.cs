@@ -3,10 +3,10 @@ namespace IpcGen.Transports;
 /// <summary>
 /// The lock senders of one channel take turns under: one compare-and-swap to take it and one atomic
 /// decrement to let it go when nobody waits, no runtime call and no thread-local lookup (a call on
-/// shared memory takes it twice per round trip, on its critical path). A sender that finds it taken
+/// shared memory takes it once per send, on its critical path). A sender that finds it taken
 /// spins briefly, then sleeps on a monitor until woken. State: 0 free, 1 taken, 2 taken with
-/// (possibly) a sleeper. Not reentrant: a holder must not send again before it lets go (the client
-/// never runs user code while it holds a reservation, see IpcClient.TryWriteInPlace).
+/// (possibly) a sleeper. Not reentrant: it is held only while a frame is copied to the transport,
+/// never while user code runs.
 /// </summary>
 internal sealed class SendLock
 {

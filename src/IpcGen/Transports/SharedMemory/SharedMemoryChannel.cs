@@ -181,48 +181,11 @@ internal sealed unsafe class SharedMemoryChannel : FrameChannel, Pipe.IRawSendSh
         }
     }
 
-    public override bool SupportsInPlaceSend => true;
+    public override bool CanSendWithoutWaiting => true;
 
-    private byte* _reservedSpace; // where the reserved frame is being written, while a reservation holds an active operation
-
-    // Sends (reservations included) run under the base class's send lock, which Dispose takes (StopSenders)
-    // before it unmaps: a sender needs no count of its own.
-    protected override bool TryReserveCore(out nint space, out int length)
-    {
-        space = 0;
-        length = 0;
-        if (!_outbound.TryReserve(out byte* content, out int maxLength))
-        {
-            return false;
-        }
-        _reservedSpace = content;
-        space = (nint)content;
-        length = maxLength;
-        return true;
-    }
-
-    protected override void SendReservedCore(ReadOnlySpan<byte> frame)
-    {
-        try
-        {
-            fixed (byte* start = frame)
-            {
-                if (start != _reservedSpace)
-                {
-                    // The frame outgrew the lent space and was finished in the caller's buffer.
-                    SendFrame(frame);
-                    return;
-                }
-            }
-            _outbound.CommitReserved(SharedMemoryRing.TypeFrame, frame.Length);
-        }
-        finally
-        {
-            _reservedSpace = null;
-        }
-    }
-
-    protected override void AbandonReservedCore() => _reservedSpace = null;
+    // Under the base class's send lock, like SendCore: a frame that fits one record, if there is room now.
+    protected override bool TrySendWithoutWaitingCore(ReadOnlySpan<byte> frame)
+        => frame.Length <= _outbound.MaxRecordContent && _outbound.TryWrite(SharedMemoryRing.TypeFrame, frame);
 
     // Handshake timeouts are the control socket's business here: the rings have no receive timeout,
     // so a silent peer is caught by the watcher (EOF) or by the server's handshake timer below.

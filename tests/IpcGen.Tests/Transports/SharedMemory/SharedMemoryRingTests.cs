@@ -98,6 +98,32 @@ public sealed unsafe class SharedMemoryRingTests : IDisposable
     }
 
     [Fact]
+    public void TryWrite_never_waits_writes_nothing_when_full_and_pads_like_Write()
+    {
+        var (producer, consumer) = Pair();
+        // The owner stays open: a write that waited would hang this test rather than throw.
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(producer.TryWrite(SharedMemoryRing.TypeFrame, Record(i, 1000))); // 1,024 bytes each
+        }
+        Assert.True(producer.TryWrite(SharedMemoryRing.TypeFrame, Record(3, 500)));      // 576 bytes, to 3,648
+        // 448 bytes left, all at the end of the ring: a 640-byte record needs them as padding, and 640 more.
+        Assert.False(producer.TryWrite(SharedMemoryRing.TypeFrame, Record(4, 600)));
+        Assert.Equal(Record(0, 1000), ReadOne(consumer));
+        Assert.False(producer.TryWrite(SharedMemoryRing.TypeFrame, Record(4, 600)), "read but not released is not free");
+        consumer.Release();
+        Assert.True(producer.TryWrite(SharedMemoryRing.TypeFrame, Record(4, 600)));      // padding, then offset 0
+        Assert.True(producer.TryWrite(SharedMemoryRing.TypeFrame, Record(5, 368)));      // the last 384 bytes
+        Assert.False(producer.TryWrite(SharedMemoryRing.TypeFrame, Array.Empty<byte>()), "the ring is exactly full");
+        Assert.Equal(Record(1, 1000), ReadOne(consumer));
+        Assert.Equal(Record(2, 1000), ReadOne(consumer));
+        Assert.Equal(Record(3, 500), ReadOne(consumer));
+        Assert.Equal(Record(4, 600), ReadOne(consumer)); // the padding is skipped
+        Assert.Equal(Record(5, 368), ReadOne(consumer));
+        Assert.Throws<ArgumentOutOfRangeException>(() => producer.TryWrite(SharedMemoryRing.TypeFrame, new byte[producer.MaxRecordContent + 1]));
+    }
+
+    [Fact]
     public void Stale_content_and_old_tags_are_never_taken_for_a_record()
     {
         var (producer, consumer) = Pair();

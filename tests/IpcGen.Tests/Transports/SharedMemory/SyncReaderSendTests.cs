@@ -7,7 +7,7 @@ using MessagePack.Formatters;
 
 namespace IpcGen.Tests.Transports.SharedMemory;
 
-/// <summary>A value whose MessagePack formatter runs a test's code while the proxy writes it into the ring.</summary>
+/// <summary>A value whose MessagePack formatter runs a test's code while the proxy writes the request.</summary>
 [MessagePackFormatter(typeof(HookedFormatter))]
 public sealed class Hooked
 {
@@ -38,7 +38,7 @@ public partial interface IInPlace
 {
     int Twice(Hooked value);
 
-    /// <summary>An unmanaged argument (written in place) before one that runs user code.</summary>
+    /// <summary>An unmanaged argument before one that runs user code.</summary>
     int Mixed(int a, Hooked b);
 
     int Sum(int a, int b, CancellationToken cancellationToken);
@@ -58,12 +58,12 @@ public sealed class InPlaceService : IInPlace
 }
 
 /// <summary>
-/// Requests written straight into the ring: the send side is reserved from a call's first unmanaged
-/// argument to its send, and given up before any user code (a MessagePack formatter) runs. A call that
-/// ends before it is sent publishes nothing and frees the send side; a request that outgrows the lent
-/// space still arrives whole.
+/// A synchronous call on shared memory with nobody else reading becomes the reader, sends its request only
+/// if the ring takes it at once, and reads its own answer; otherwise it goes the usual way (registered, sent
+/// with waiting, answered through whoever reads). The request is built in the call's own buffer, so user
+/// code (a MessagePack formatter) never runs while the send side is held.
 /// </summary>
-public sealed class InPlaceSendTests
+public sealed class SyncReaderSendTests
 {
     private static (IpcServer Server, IInPlace.IpcProxy Client) Start(int ringSize = 64 * 1024)
     {
@@ -72,42 +72,59 @@ public sealed class InPlaceSendTests
         return (server, IInPlace.Connect(new IpcClientOptions { Endpoint = endpoint }));
     }
 
-    /// <summary>Other threads' calls all complete: nothing was left reserved (they would wait forever).</summary>
+    /// <summary>Other threads' calls all complete: nothing was left taken (they would wait forever).</summary>
     private static void AssertSendSideFree(IInPlace.IpcProxy client)
     {
         var others = Task.Run(() => Parallel.For(0, 200, i => Assert.Equal(2 * i + 1, client.Sum(i, i + 1, default))));
-        Assert.True(others.Wait(TimeSpan.FromSeconds(60)), "the send side was left reserved");
+        Assert.True(others.Wait(TimeSpan.FromSeconds(60)), "the send side or the reader role was left taken");
     }
 
     [Fact]
-    public void Unmanaged_arguments_are_written_in_place_until_an_argument_needs_a_serializer()
+    public async Task A_frame_goes_without_waiting_only_while_the_ring_has_room_for_it_whole()
     {
-        var (server, client) = Start();
-        using (server)
-        using (client)
+        const int ringSize = 16 * 1024;
+        string endpoint = TestEnvironment.NewEndpoint();
+        using var listener = SharedMemoryListener.Bind(endpoint, new IpcServerOptions { SharedMemoryRingSize = ringSize });
+        SharedMemoryChannel? accepted = null;
+        var acceptor = new Thread(() => accepted = (SharedMemoryChannel)listener.Accept()!);
+        acceptor.Start();
+        using var client = (SharedMemoryChannel)await TransportFactory.ConnectAsync(IpcTransport.SharedMemory, endpoint, new IpcClientOptions(), default);
+        Assert.True(acceptor.Join(TimeSpan.FromSeconds(30)));
+        using SharedMemoryChannel server = accepted!;
+        Assert.True(client.CanSendWithoutWaiting);
+
+        byte[] Frame(uint callId, int payload)
         {
-            var call = client.Client.StartCall(0x1234u);
-            try
-            {
-                call.WriteUnmanaged(1);
-                Assert.True(call.Reserved && call.Request.IsInPlace, "an unmanaged argument goes straight into the ring");
-                call.WriteUnmanaged(2L);
-                Assert.True(call.Request.IsInPlace);
-                call.WriteMessagePack("a string");
-                Assert.False(call.Reserved, "user code never runs with the send side reserved");
-                Assert.False(call.Request.IsInPlace);
-                Assert.Equal(4 + 8 + 9, call.Request.PayloadLength); // what was written in place moved along
-            }
-            finally
-            {
-                client.Client.EndCall(call);
-            }
-            Assert.Equal(3, client.Sum(1, 2, default));
+            var frame = new byte[FrameHeader.Size + payload];
+            new FrameHeader((uint)payload, FrameKind.Request, 0, 7, callId).Write(frame);
+            return frame;
         }
+
+        // A record holds at most ring/4 - 16 bytes: a larger frame travels in pieces, which may wait.
+        Assert.False(client.TrySendWithoutWaiting(Frame(1, ringSize / 4)));
+        int sent = 0;
+        while (client.TrySendWithoutWaiting(Frame((uint)sent + 1, 992)))
+        {
+            sent++;
+        }
+        Assert.Equal(ringSize / 1024, sent); // 1,008-byte frames take 1,024 bytes each with their record header: the ring is full, and nothing waited
+        Assert.True(server.TryReceive(4096, out FrameHeader first, out _));
+        Assert.Equal(1u, first.CallId);
+        server.ReleaseReceived();
+        Assert.True(client.TrySendWithoutWaiting(Frame(99, 992)), "the space given back is used at once");
+        for (uint id = 2; id <= sent; id++)
+        {
+            Assert.True(server.TryReceive(4096, out FrameHeader header, out _));
+            Assert.Equal(id, header.CallId);
+            server.ReleaseReceived();
+        }
+        Assert.True(server.TryReceive(4096, out FrameHeader last, out _));
+        Assert.Equal(99u, last.CallId);
+        server.ReleaseReceived();
     }
 
     [Fact]
-    public void A_call_ended_before_its_send_publishes_nothing_and_frees_the_ring()
+    public void A_call_that_fails_before_its_send_leaves_the_send_side_and_the_reader_role_free()
     {
         var (server, client) = Start();
         using (server)
@@ -115,9 +132,9 @@ public sealed class InPlaceSendTests
         {
             using var cancelled = new CancellationTokenSource();
             cancelled.Cancel();
-            // Both arguments are written in place, then Invoke refuses the cancelled token before sending.
+            // Invoke refuses the cancelled token before sending.
             Assert.ThrowsAny<OperationCanceledException>(() => client.Sum(1, 2, cancelled.Token));
-            // An argument written in place, then a formatter that throws.
+            // An unmanaged argument, then a formatter that throws.
             var ex = Assert.ThrowsAny<Exception>(() => client.Mixed(1, new Hooked(1, () => throw new InvalidOperationException("no"))));
             Assert.Contains("no", ex.ToString());
             Assert.Equal(42, client.Twice(new Hooked(21)));
@@ -127,7 +144,7 @@ public sealed class InPlaceSendTests
     }
 
     [Fact]
-    public void Requests_larger_than_the_lent_space_arrive_whole()
+    public void Requests_of_every_size_arrive_whole_with_or_without_waiting()
     {
         var (server, client) = Start(ringSize: 16 * 1024);
         using (server)
@@ -178,7 +195,7 @@ public sealed class InPlaceSendTests
     }
 
     [Fact]
-    public unsafe void A_server_that_corrupts_the_ring_while_a_call_reserves_it_closes_the_client()
+    public unsafe void A_server_that_corrupts_the_ring_closes_the_client_whichever_way_it_sends()
     {
         // A hostile server: it completes the handshake by hand, never reads a request, and then claims in
         // its consumer position to have read more than was ever written.
@@ -203,7 +220,7 @@ public sealed class InPlaceSendTests
         using SharedMemoryChannel server = accepted!;
         byte* ring = server.Segment + SharedMemoryLayout.RingOffset(ringSize, 0);
 
-        // 13 KB of request the server never reads: the client's cached free space runs low (under a record's worth).
+        // 13 KB of request the server never reads: about 3 KB of the ring stay free as far as the client knows.
         Exception? unansweredFailure = null;
         var unanswered = new Thread(() =>
         {
@@ -221,22 +238,24 @@ public sealed class InPlaceSendTests
         Eventually.True(() => Volatile.Read(ref *(long*)(ring + SharedMemoryLayout.RingControlSize + 64)) != 0, "the request was published");
         *(long*)(ring + SharedMemoryLayout.ConsumerPositionOffset) = long.MaxValue / 2;
 
-        Exception? sumFailure = null;
-        var sum = new Thread(() =>
+        // A 3.5 KB request (one record) does not fit that: its send looks at the consumer position, sent
+        // without waiting if this call becomes the reader, the usual way if the first call is reading.
+        Exception? secondFailure = null;
+        var second = new Thread(() =>
         {
             try
             {
-                client.Sum(1, 2, default);
+                client.Echo(new byte[3_500]);
             }
             catch (Exception ex)
             {
-                sumFailure = ex;
+                secondFailure = ex;
             }
         });
-        sum.Start();
-        Assert.True(sum.Join(TimeSpan.FromSeconds(30)), "the call that reserved the corrupted ring failed instead of waiting forever");
-        Assert.IsType<IpcDisconnectedException>(sumFailure);
-        Assert.Contains("broke the protocol", sumFailure.Message);
+        second.Start();
+        Assert.True(second.Join(TimeSpan.FromSeconds(30)), "the call that met the corrupted ring failed instead of waiting forever");
+        Assert.IsType<IpcDisconnectedException>(secondFailure);
+        Assert.Contains("broke the protocol", secondFailure.Message);
         Assert.False(client.Client.IsConnected);
         Assert.True(unanswered.Join(TimeSpan.FromSeconds(30)), "the unanswered call failed instead of waiting forever");
         Assert.IsType<IpcDisconnectedException>(unansweredFailure);
@@ -251,7 +270,7 @@ public sealed class InPlaceSendTests
         using (client)
         {
             int nested = 0, fromAnotherThread = 0;
-            // The first argument is written in place; the reservation is given up before the formatter runs,
+            // The formatter runs while the request is built, before the send side or the reader role is taken,
             // so neither the nested call nor the one the formatter waits for on another thread is held up.
             Task<int> outer = Task.Run(() => client.Mixed(5, new Hooked(1, () =>
             {
