@@ -37,10 +37,9 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
     private uint _nextOwnCallId = 1;
     private Exception? _closed;
 
-    // Who reads the channel. One reader at a time: a synchronous caller reads its own response when
-    // nobody else is reading (no thread hop, and no syscall at all on a spinning transport); the
-    // background reader takes over whenever calls are pending and no caller is reading.
-    private int _readerBusy;
+    // Who reads the channel: the holder of its receiver role, one thread at a time. A synchronous caller
+    // reads its own response when nobody else is reading (no thread hop, and no syscall at all on a
+    // spinning transport); the background reader takes over whenever calls are pending and no caller is reading.
     private readonly object _parkLock = new();
     private bool _wakeRequested;
 
@@ -238,19 +237,20 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         call.PrepareSync();
 
-        // Without a timeout or a token to watch, and with nobody else reading, this thread becomes the reader
-        // and then sends: the call stays out of the pending table (no lock, no lookup), and the answer is read
-        // on this thread as soon as it lands; with Spin, with no system call. Only a send that cannot wait
-        // goes this way (a shared-memory ring with room for the whole request now): a reader waiting for
-        // ring space would leave unread the answers the server is meanwhile blocked on.
-        if (_sendsWithoutWaiting && _callTimeoutMs == Timeout.Infinite && !cancellationToken.CanBeCanceled && TryBecomeReader())
+        // Without a timeout or a token to watch, and with nobody else reading or sending, this thread becomes
+        // the reader and the sender at once (one atomic instruction) and sends: the call stays out of the
+        // pending table (no lock, no lookup), and the answer is read on this thread as soon as it lands; with
+        // Spin, with no system call. Only a send that cannot wait goes this way (a shared-memory ring with
+        // room for the whole request now): a reader waiting for ring space would leave unread the answers
+        // the server is meanwhile blocked on.
+        if (_sendsWithoutWaiting && _callTimeoutMs == Timeout.Infinite && !cancellationToken.CanBeCanceled && _channel.TryEnterReceiverAndSender())
         {
             if (SendAndReadAsReader(call))
             {
                 call.ThrowIfFailed();
                 return;
             }
-            // Not sent (another thread is sending, or the ring is too full): the usual way below.
+            // Not sent (the ring is too full): the usual way below, as when another thread reads or sends.
         }
 
         Register(call);
@@ -271,7 +271,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
                 StopReading();
             }
         }
-        else if (Volatile.Read(ref _readerBusy) == 0)
+        else if (!_channel.ReceiverTaken)
         {
             WakeBackgroundReader();
         }
@@ -314,7 +314,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         Register(call);
         Send(call);
         call.WatchAsync(cancellationToken, _callTimeout);
-        if (Volatile.Read(ref _readerBusy) == 0)
+        if (!_channel.ReceiverTaken)
         {
             WakeBackgroundReader();
         }
@@ -350,32 +350,37 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
             call.CallId = id;
             call.Request.SetCallId(id);
             _pending.Add(id, call);
-            // Interlocked: a full fence before the caller looks at _readerBusy (see StopReading).
+            // Interlocked: a full fence before the caller looks at the receiver role (see StopReading).
             Interlocked.Increment(ref _pendingCount);
         }
     }
 
     /// <summary>
-    /// The reader's own call: sent only if that needs no wait, then read here until its answer is in. False,
-    /// with the reader role given up and nothing sent, when the send would have to wait.
+    /// The reader's own call, with the receiver and sender roles held: sent only if that needs no wait, then
+    /// read here until its answer is in. False, with both roles given up and nothing sent, when the send
+    /// would have to wait.
     /// </summary>
     private bool SendAndReadAsReader(IpcClientCall call)
     {
         try
         {
-            ThrowIfClosed();
-            uint id = NextOwnCallId();
-            call.CallId = id;
-            call.Request.SetCallId(id);
             bool sent;
             try
             {
-                sent = _channel.TrySendWithoutWaiting(call.Request.Complete());
+                ThrowIfClosed();
+                uint id = NextOwnCallId();
+                call.CallId = id;
+                call.Request.SetCallId(id);
+                sent = _channel.SendWithoutWaitingHeld(call.Request.Complete());
             }
             catch (IpcDisconnectedException ex)
             {
                 Close(ex);
                 throw new IpcDisconnectedException(ex.Message, ex.InnerException);
+            }
+            finally
+            {
+                _channel.ExitSender();
             }
             if (!sent)
             {
@@ -444,7 +449,7 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
             _pending[callId] = _abandoned;
         }
         SendControl(FrameKind.Cancel, callId);
-        if (Volatile.Read(ref _readerBusy) == 0)
+        if (!_channel.ReceiverTaken)
         {
             WakeBackgroundReader();
         }
@@ -477,14 +482,13 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         }
     }
 
-    private bool TryBecomeReader() => Interlocked.CompareExchange(ref _readerBusy, 1, 0) == 0;
+    private bool TryBecomeReader() => _channel.TryEnterReceiver();
 
     private void StopReading()
     {
-        Volatile.Write(ref _readerBusy, 0);
-        // Full fence, then look for calls left waiting: a caller that registered meanwhile either saw
+        // A full fence, then a look for calls left waiting: a caller that registered meanwhile either saw
         // the reader busy (and relies on this check) or sees it free and wakes the background reader.
-        Interlocked.MemoryBarrier();
+        _channel.ExitReceiver();
         if (Volatile.Read(ref _pendingCount) > 0 && Volatile.Read(ref _closed) is null)
         {
             WakeBackgroundReader();

@@ -6,14 +6,15 @@ namespace IpcGen.Transports;
 
 /// <summary>
 /// One connection's frame pipe, whatever the mechanism underneath. Sends are serialized by the
-/// channel; one thread receives. The payload a receive returns is valid until the next receive.
+/// channel; one thread at a time receives (a client's threads take turns through the receiver role,
+/// <see cref="TryEnterReceiver"/>). The payload a receive returns is valid until the next receive.
 /// <see cref="Dispose"/> may run while another thread sends (it waits for it or makes it fail), but not
 /// while one receives: whoever owns the receiving thread disposes after it has stopped (the server's
 /// connection thread disposes its own channel; a client takes the reader role first).
 /// </summary>
 internal abstract class FrameChannel : IDisposable
 {
-    private readonly SendLock _sendLock = new();
+    private readonly ChannelLock _channelLock = new();
     private int _sendFailed;
 
     /// <summary>The kernel-reported identity of the process at the other end.</summary>
@@ -35,7 +36,7 @@ internal abstract class FrameChannel : IDisposable
         {
             throw new InvalidOperationException("This transport cannot pass file descriptors.");
         }
-        _sendLock.Enter();
+        _channelLock.Enter();
         try
         {
             if (_sendFailed != 0)
@@ -60,7 +61,7 @@ internal abstract class FrameChannel : IDisposable
         }
         finally
         {
-            _sendLock.Exit();
+            _channelLock.Exit();
         }
     }
 
@@ -76,41 +77,50 @@ internal abstract class FrameChannel : IDisposable
             : new IpcDisconnectedException("The peer is gone: sending failed.", ex);
     }
 
-    /// <summary>Whether <see cref="TrySendWithoutWaiting"/> can ever send (a shared-memory ring).</summary>
+    /// <summary>Whether <see cref="SendWithoutWaitingHeld"/> can ever send (a shared-memory ring).</summary>
     public virtual bool CanSendWithoutWaiting => false;
 
     /// <summary>
-    /// Sends one complete frame if that needs no wait at all: no other thread is sending, and the transport
-    /// takes the frame at once. False, sending nothing, otherwise; the caller then sends it the usual way.
-    /// A synchronous caller that reads its own answer sends this way, since it must never wait for space
-    /// while it is the only thread that could read the answers the peer is blocked on.
+    /// Takes the receiver role and the sender role together, with one atomic instruction, if both are free
+    /// and this channel can send without waiting (<see cref="CanSendWithoutWaiting"/>). A synchronous
+    /// caller that reads its own answer does so: it then sends with <see cref="SendWithoutWaitingHeld"/>,
+    /// lets the sender role go with <see cref="ExitSender"/> and, once its answer is in, the receiver role
+    /// with <see cref="ExitReceiver"/>.
     /// </summary>
-    public bool TrySendWithoutWaiting(ReadOnlySpan<byte> frame)
+    public bool TryEnterReceiverAndSender() => CanSendWithoutWaiting && _channelLock.TryEnterBoth();
+
+    /// <summary>
+    /// With the sender role held: sends one complete frame if the transport takes it at once; false, sending
+    /// nothing, otherwise. Never waits: a thread that holds the receiver role must not wait for space, since
+    /// it is the one that would read the answers the peer may be blocked on.
+    /// </summary>
+    public bool SendWithoutWaitingHeld(ReadOnlySpan<byte> frame)
     {
-        if (!CanSendWithoutWaiting || !_sendLock.TryEnter())
+        if (_sendFailed != 0)
         {
-            return false;
+            throw new IpcDisconnectedException("The connection is closed.");
         }
         try
         {
-            if (_sendFailed != 0)
-            {
-                throw new IpcDisconnectedException("The connection is closed.");
-            }
-            try
-            {
-                return TrySendWithoutWaitingCore(frame);
-            }
-            catch (Exception ex) when (ex is not IpcException or IpcProtocolException)
-            {
-                throw SendFailed(ex);
-            }
+            return TrySendWithoutWaitingCore(frame);
         }
-        finally
+        catch (Exception ex) when (ex is not IpcException or IpcProtocolException)
         {
-            _sendLock.Exit();
+            throw SendFailed(ex);
         }
     }
+
+    /// <summary>Lets the sender role taken by <see cref="TryEnterReceiverAndSender"/> go.</summary>
+    public void ExitSender() => _channelLock.Exit();
+
+    /// <summary>Takes the receiver role (one thread at a time receives) if no thread holds it; never waits.</summary>
+    public bool TryEnterReceiver() => _channelLock.TryEnterReceiver();
+
+    /// <summary>Lets the receiver role go; a full fence, so a look at shared state after it sees what others did before.</summary>
+    public void ExitReceiver() => _channelLock.ExitReceiver();
+
+    /// <summary>Whether a thread holds the receiver role.</summary>
+    public bool ReceiverTaken => _channelLock.ReceiverTaken;
 
     /// <summary>
     /// Waits for the sender inside (if any) to leave and makes every later send fail: from here on no thread
@@ -119,9 +129,9 @@ internal abstract class FrameChannel : IDisposable
     /// </summary>
     protected void StopSenders()
     {
-        _sendLock.Enter();
+        _channelLock.Enter();
         _sendFailed = 1;
-        _sendLock.Exit();
+        _channelLock.Exit();
     }
 
     /// <summary>Sends the frame if the transport takes it at once; only channels whose <see cref="CanSendWithoutWaiting"/> is true override it.</summary>

@@ -93,6 +93,21 @@ public sealed class SyncReaderSendTests
         using SharedMemoryChannel server = accepted!;
         Assert.True(client.CanSendWithoutWaiting);
 
+        // As a synchronous caller does it: both roles at once, the send, both roles given back.
+        bool SendWithoutWaiting(byte[] frame)
+        {
+            Assert.True(client.TryEnterReceiverAndSender());
+            try
+            {
+                return client.SendWithoutWaitingHeld(frame);
+            }
+            finally
+            {
+                client.ExitSender();
+                client.ExitReceiver();
+            }
+        }
+
         byte[] Frame(uint callId, int payload)
         {
             var frame = new byte[FrameHeader.Size + payload];
@@ -101,9 +116,9 @@ public sealed class SyncReaderSendTests
         }
 
         // A record holds at most ring/4 - 16 bytes: a larger frame travels in pieces, which may wait.
-        Assert.False(client.TrySendWithoutWaiting(Frame(1, ringSize / 4)));
+        Assert.False(SendWithoutWaiting(Frame(1, ringSize / 4)));
         int sent = 0;
-        while (client.TrySendWithoutWaiting(Frame((uint)sent + 1, 992)))
+        while (SendWithoutWaiting(Frame((uint)sent + 1, 992)))
         {
             sent++;
         }
@@ -111,7 +126,7 @@ public sealed class SyncReaderSendTests
         Assert.True(server.TryReceive(4096, out FrameHeader first, out _));
         Assert.Equal(1u, first.CallId);
         server.ReleaseReceived();
-        Assert.True(client.TrySendWithoutWaiting(Frame(99, 992)), "the space given back is used at once");
+        Assert.True(SendWithoutWaiting(Frame(99, 992)), "the space given back is used at once");
         for (uint id = 2; id <= sent; id++)
         {
             Assert.True(server.TryReceive(4096, out FrameHeader header, out _));
