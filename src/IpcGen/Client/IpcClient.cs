@@ -242,8 +242,10 @@ public sealed class IpcClient : IDisposable, IAsyncDisposable
         // pending table (no lock, no lookup), and the answer is read on this thread as soon as it lands; with
         // Spin, with no system call. Only a send that cannot wait goes this way (a shared-memory ring with
         // room for the whole request now): a reader waiting for ring space would leave unread the answers
-        // the server is meanwhile blocked on.
-        if (_sendsWithoutWaiting && _callTimeoutMs == Timeout.Infinite && !cancellationToken.CanBeCanceled && _channel.TryEnterReceiverAndSender())
+        // the server is meanwhile blocked on. (That transport carries no descriptors; a request with any
+        // goes the usual way, which attaches them.)
+        if (_sendsWithoutWaiting && _callTimeoutMs == Timeout.Infinite && !cancellationToken.CanBeCanceled && !call.Request.HasDescriptors
+            && _channel.TryEnterReceiverAndSender())
         {
             if (SendAndReadAsReader(call))
             {

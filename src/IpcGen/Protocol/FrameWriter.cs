@@ -10,7 +10,7 @@ namespace IpcGen.Protocol;
 /// results are appended, <see cref="Complete"/> fills in the header. Implements
 /// <see cref="IBufferWriter{T}"/> so MessagePack writes straight into it. A frame is built here and
 /// copied to the transport whole, also on shared memory: a ring line the reader is polling must be
-/// written in one burst (docs/transports.md, "Writing a record"). Not thread-safe: one frame at a time,
+/// written in one burst (docs/transports.md, SharedMemory, "Received in place, written in one burst"). Not thread-safe: one frame at a time,
 /// owned by one call.
 /// </summary>
 internal sealed class FrameWriter : IBufferWriter<byte>
@@ -121,6 +121,9 @@ internal sealed class FrameWriter : IBufferWriter<byte>
         bytes.CopyTo(_buffer.AsSpan(_written));
         Advance(bytes.Length);
     }
+
+    /// <summary>Whether descriptors are attached to the frame being written.</summary>
+    public bool HasDescriptors => _descriptorCount != 0;
 
     /// <summary>The descriptors attached to the frame being written, in index order.</summary>
     public ReadOnlySpan<SafeHandle> Descriptors => _descriptors.AsSpan(0, _descriptorCount);

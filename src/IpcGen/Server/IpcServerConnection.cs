@@ -25,6 +25,7 @@ internal sealed class IpcServerConnection
     private IpcServerCall? _ownSpare;  // touched by the connection thread only
     private readonly FrameWriter _controlWriter = new();
     private int _maxOutbound;
+    private int _completingElsewhere; // asynchronous calls whose answer may be sent from another thread
     private bool _refuseAsFull;
     private volatile bool _closing;
 
@@ -238,6 +239,7 @@ internal sealed class IpcServerConnection
                 throw ThrowHelper.Protocol($"call id {call.CallId} is already in flight");
             }
         }
+        Interlocked.Increment(ref _completingElsewhere); // only this thread adds: once it reads 0, no other thread sends
         _ = AwaitAndFinish(call, pending);
     }
 
@@ -265,6 +267,10 @@ internal sealed class IpcServerConnection
         {
             Log.ProtocolViolation(_server.Logger, _id, _channel.Peer.ProcessId, ex.Message);
             Close();
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _completingElsewhere); // after the send: the connection thread may send alone again
         }
     }
 
@@ -297,7 +303,14 @@ internal sealed class IpcServerConnection
             call.ReleaseRegions();
             try
             {
-                _channel.Send(call.Response.Complete());
+                if (onConnectionThread && Volatile.Read(ref _completingElsewhere) == 0)
+                {
+                    _channel.SendAsOnlySender(call.Response.Complete()); // no other thread can be sending
+                }
+                else
+                {
+                    _channel.Send(call.Response.Complete());
+                }
             }
             catch (IpcDisconnectedException)
             {

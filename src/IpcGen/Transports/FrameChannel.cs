@@ -66,6 +66,27 @@ internal abstract class FrameChannel : IDisposable
     }
 
     /// <summary>
+    /// Sends one complete frame without taking the sender role, for a caller that knows no other thread can
+    /// send on this channel meanwhile: a server connection's thread while none of its calls is completing on
+    /// another thread. Spares the lock's two atomic instructions on the way of every synchronous answer.
+    /// </summary>
+    public void SendAsOnlySender(ReadOnlySpan<byte> frame)
+    {
+        if (_sendFailed != 0)
+        {
+            throw new IpcDisconnectedException("The connection is closed.");
+        }
+        try
+        {
+            SendCore(frame);
+        }
+        catch (Exception ex) when (ex is not IpcException or IpcProtocolException)
+        {
+            throw SendFailed(ex);
+        }
+    }
+
+    /// <summary>
     /// A send that failed for good: the peer is gone, or broke the protocol where sending reads what it
     /// shares (a shared-memory ring's consumer position). Later sends fail at once; the caller closes the connection.
     /// </summary>

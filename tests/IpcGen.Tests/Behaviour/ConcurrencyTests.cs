@@ -21,6 +21,37 @@ public sealed class ConcurrencyTests
 
     [Theory]
     [MemberData(nameof(TestTransports.All), MemberType = typeof(TestTransports))]
+    public async Task Answers_sent_by_the_connection_thread_and_by_calls_completing_elsewhere_never_mix(IpcTransport transport)
+    {
+        // Add completes on the server's connection thread, which sends its answer without the send lock while
+        // no call of the connection is completing elsewhere; DivideAsync completes on the thread pool, with it.
+        using var server = new InProcessServer(transport);
+        using var client = server.Connect();
+        const int Rounds = 2_000, Width = 16;
+        Task elsewhere = Task.Run(async () =>
+        {
+            for (int round = 0; round < Rounds; round++)
+            {
+                var pending = Enumerable.Range(0, Width).Select(i => client.DivideAsync(round * Width + i, 2).AsTask()).ToArray();
+                for (int i = 0; i < Width; i++)
+                {
+                    Assert.Equal((round * Width + i) / 2.0, await pending[i]);
+                }
+            }
+        });
+        Task onConnectionThread = Task.Run(() =>
+        {
+            for (int i = 0; i < Rounds * Width; i++)
+            {
+                Assert.Equal(i + 1, client.Add(i, 1));
+            }
+        });
+        await Task.WhenAll(elsewhere, onConnectionThread).WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.True(client.Client.IsConnected);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestTransports.All), MemberType = typeof(TestTransports))]
     public async Task Many_clients_with_many_concurrent_calls_each_get_their_own_answers(IpcTransport transport)
     {
         using var server = new InProcessServer(transport);

@@ -176,8 +176,10 @@ public sealed class SyncReaderSendTests
         }
     }
 
-    [Fact]
-    public async Task Sync_callers_never_hold_the_reader_role_through_a_send_that_can_wait()
+    [Theory]
+    [InlineData(3_000)] // one record (at most 4,080 bytes here): sent without waiting when the ring has room, else the usual way
+    [InlineData(6_000)] // two records: always the usual way
+    public async Task Sync_callers_never_hold_the_reader_role_through_a_send_that_can_wait(int size)
     {
         // Small rings, large requests and answers from one caller in a loop and ten more at a time: a
         // caller that took the reader role and then waited for ring space would leave the answers that
@@ -186,7 +188,7 @@ public sealed class SyncReaderSendTests
         using (server)
         using (client)
         {
-            var payload = new byte[6_000];
+            var payload = new byte[size];
             Task sync = Task.Run(() =>
             {
                 for (int i = 0; i < 300; i++)
@@ -210,7 +212,7 @@ public sealed class SyncReaderSendTests
     }
 
     [Fact]
-    public unsafe void A_server_that_corrupts_the_ring_closes_the_client_whichever_way_it_sends()
+    public unsafe void A_server_that_corrupts_the_ring_closes_the_client_while_another_call_reads()
     {
         // A hostile server: it completes the handshake by hand, never reads a request, and then claims in
         // its consumer position to have read more than was ever written.
@@ -253,8 +255,8 @@ public sealed class SyncReaderSendTests
         Eventually.True(() => Volatile.Read(ref *(long*)(ring + SharedMemoryLayout.RingControlSize + 64)) != 0, "the request was published");
         *(long*)(ring + SharedMemoryLayout.ConsumerPositionOffset) = long.MaxValue / 2;
 
-        // A 3.5 KB request (one record) does not fit that: its send looks at the consumer position, sent
-        // without waiting if this call becomes the reader, the usual way if the first call is reading.
+        // A 3.5 KB request (one record) does not fit that: its send, the usual way since the first call is
+        // reading, looks at the consumer position.
         Exception? secondFailure = null;
         var second = new Thread(() =>
         {
@@ -275,6 +277,82 @@ public sealed class SyncReaderSendTests
         Assert.True(unanswered.Join(TimeSpan.FromSeconds(30)), "the unanswered call failed instead of waiting forever");
         Assert.IsType<IpcDisconnectedException>(unansweredFailure);
         Assert.NotEqual(0, handshakeRecord);
+    }
+
+    [Fact]
+    public unsafe void A_server_that_corrupts_the_ring_closes_a_client_sending_without_waiting()
+    {
+        // A hostile server: it answers every request, reading them straight from the ring, but never gives
+        // their space back, and claims in its consumer position to have read more than was ever written.
+        // Each call is sent without waiting and reads its own answer, until the client's cached free space
+        // runs out and it looks at the consumer position.
+        const int ringSize = 16 * 1024;
+        string endpoint = TestEnvironment.NewEndpoint();
+        using var listener = SharedMemoryListener.Bind(endpoint, new IpcServerOptions { SharedMemoryRingSize = ringSize });
+        SharedMemoryChannel? accepted = null;
+        var acceptor = new Thread(() =>
+        {
+            var channel = (SharedMemoryChannel)listener.Accept()!;
+            channel.TryReceive(4096, out _, out _);
+            channel.ReleaseReceived();
+            var writer = new FrameWriter();
+            writer.Reset(FrameKind.HandshakeAck, 0, 0, int.MaxValue);
+            new Handshake(IInPlace.IpcContractFingerprint, 1 << 20, IInPlace.IpcContractName).Write(writer);
+            channel.Send(writer.Complete());
+            writer.Release();
+            accepted = channel;
+        });
+        acceptor.Start();
+        using var client = IInPlace.Connect(new IpcClientOptions { Endpoint = endpoint });
+        Assert.True(acceptor.Join(TimeSpan.FromSeconds(30)));
+        using SharedMemoryChannel server = accepted!;
+        byte* ring = server.Segment + SharedMemoryLayout.RingOffset(ringSize, 0);
+        byte* records = ring + SharedMemoryLayout.RingControlSize;
+        long key = *(long*)(server.Segment + 40);
+        long position = Volatile.Read(ref *(long*)(ring + SharedMemoryLayout.ConsumerPositionOffset)); // past the handshake
+        *(long*)(ring + SharedMemoryLayout.ConsumerPositionOffset) = long.MaxValue / 2;
+
+        int answered = 0;
+        using var stop = new CancellationTokenSource();
+        var answering = new Thread(() =>
+        {
+            var answer = new byte[FrameHeader.Size + 4];
+            while (!stop.IsCancellationRequested)
+            {
+                byte* record = records + (position & (ringSize - 1));
+                if (Volatile.Read(ref *(long*)record) != (position ^ key))
+                {
+                    Thread.Yield();
+                    continue;
+                }
+                int length = *(int*)(record + 8);
+                var request = FrameHeader.Read(new ReadOnlySpan<byte>(record + 16, FrameHeader.Size), int.MaxValue);
+                new FrameHeader(4, FrameKind.Response, 0, request.MethodId, request.CallId).Write(answer);
+                BitConverter.TryWriteBytes(answer.AsSpan(FrameHeader.Size), 7);
+                server.Send(answer);
+                Volatile.Write(ref answered, answered + 1);
+                position += (16 + length + 63) & ~63;
+            }
+        });
+        answering.Start();
+        try
+        {
+            var failure = Assert.Throws<IpcDisconnectedException>(() =>
+            {
+                for (int i = 0; i < ringSize / 64 + 10; i++)
+                {
+                    Assert.Equal(7, client.Sum(i, 1, default));
+                }
+            });
+            Assert.Contains("broke the protocol", failure.Message);
+            Assert.False(client.Client.IsConnected);
+            Assert.InRange(Volatile.Read(ref answered), ringSize / 64 - 10, ringSize / 64); // the ring filled up, answered call by call
+        }
+        finally
+        {
+            stop.Cancel();
+            answering.Join();
+        }
     }
 
     [Fact]
