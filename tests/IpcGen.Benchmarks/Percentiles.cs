@@ -58,6 +58,54 @@ public static class Percentiles
     }
 
     /// <summary>
+    /// The <c>Spin</c> round trip against the C <c>shm spin</c> floor, in <paramref name="pairs"/> alternating
+    /// runs (the floor, then IpcGen with a fresh server, so no spinning thread of ours competes with the C
+    /// program): the floor moves with where the hypervisor places the two vCPUs, and a ratio means something
+    /// only between runs close in time. Prints every pair, then the medians.
+    /// </summary>
+    public static void Pairs(int pairs, int calls, string floorPath)
+    {
+        Console.WriteLine($"Spin round trip of int Add(int, int) against the C shm spin floor, {pairs} pairs, {calls:N0} calls each, {Environment.ProcessorCount} cpus");
+        var floors = new List<double>();
+        var ours = new List<double>();
+        var ratios = new List<double>();
+        for (int pair = 1; pair <= pairs; pair++)
+        {
+            double floor = RunFloor(floorPath, "30000", quiet: true)["shm spin"];
+            (IpcServer server, IBench.IpcProxy client) = new BenchTarget(IpcTransport.SharedMemory, IpcWaitStrategy.Spin).Start();
+            double p50;
+            try
+            {
+                WarmUp(client);
+                var samples = new long[calls];
+                for (int i = 0; i < calls; i++)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    client.Add(i, 1);
+                    samples[i] = Stopwatch.GetTimestamp() - start;
+                }
+                Array.Sort(samples);
+                p50 = samples[samples.Length / 2] * 1e9 / Stopwatch.Frequency;
+            }
+            finally
+            {
+                client.Dispose();
+                server.Dispose();
+            }
+            floors.Add(floor);
+            ours.Add(p50);
+            ratios.Add(p50 / floor);
+            Console.WriteLine($"pair {pair,2}: shm spin floor p50 {floor,6:0} ns   SharedMemory/Spin p50 {p50,6:0} ns   {p50 / floor,5:0.00}x");
+        }
+        static double Median(List<double> values)
+        {
+            var sorted = values.OrderBy(v => v).ToList();
+            return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+        }
+        Console.WriteLine($"median:  shm spin floor p50 {Median(floors),6:0} ns   SharedMemory/Spin p50 {Median(ours),6:0} ns   median ratio {Median(ratios):0.00}x (range {ratios.Min():0.00}-{ratios.Max():0.00}x)");
+    }
+
+    /// <summary>
     /// Ten rounds of 20,000 calls, each followed by a pause: the JIT compiles its optimized code on a
     /// background thread, which two spinning threads would otherwise starve on a 2-core machine.
     /// </summary>
@@ -88,15 +136,22 @@ public static class Percentiles
         },
     };
 
-    private static Dictionary<string, double> RunFloor(string path)
+    private static Dictionary<string, double> RunFloor(string path, string? iterations = null, bool quiet = false)
     {
         var result = new Dictionary<string, double>();
         var info = new ProcessStartInfo(path) { RedirectStandardOutput = true, UseShellExecute = false };
+        if (iterations is not null)
+        {
+            info.ArgumentList.Add(iterations);
+        }
         using Process process = Process.Start(info)!;
         string output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-        Console.WriteLine("C floor (" + path + "):");
-        Console.Write(output);
+        if (!quiet)
+        {
+            Console.WriteLine("C floor (" + path + "):");
+            Console.Write(output);
+        }
         foreach (string line in output.Split('\n'))
         {
             int p50 = line.IndexOf("p50", StringComparison.Ordinal);
@@ -111,7 +166,10 @@ public static class Percentiles
                 result[name] = ns;
             }
         }
-        Console.WriteLine();
+        if (!quiet)
+        {
+            Console.WriteLine();
+        }
         return result;
     }
 }
