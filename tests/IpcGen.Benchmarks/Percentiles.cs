@@ -59,9 +59,9 @@ public static class Percentiles
 
     /// <summary>
     /// The <c>Spin</c> round trip against the C <c>shm spin</c> floor, in <paramref name="pairs"/> alternating
-    /// runs (the floor, then IpcGen with a fresh server, so no spinning thread of ours competes with the C
-    /// program): the floor moves with where the hypervisor places the two vCPUs, and a ratio means something
-    /// only between runs close in time. Prints every pair, then the medians.
+    /// runs: IpcGen with a fresh server, then, once its threads have stopped, the C program, whose spin test
+    /// comes first. The floor moves with where the hypervisor places the two vCPUs, and a ratio means
+    /// something only between measurements close in time. Prints every pair, then the medians.
     /// </summary>
     public static void Pairs(int pairs, int calls, string floorPath)
     {
@@ -71,7 +71,6 @@ public static class Percentiles
         var ratios = new List<double>();
         for (int pair = 1; pair <= pairs; pair++)
         {
-            double floor = RunFloor(floorPath, "30000", quiet: true)["shm spin"];
             (IpcServer server, IBench.IpcProxy client) = new BenchTarget(IpcTransport.SharedMemory, IpcWaitStrategy.Spin).Start();
             double p50;
             try
@@ -92,6 +91,9 @@ public static class Percentiles
                 client.Dispose();
                 server.Dispose();
             }
+            // At once, with no thread of ours spinning: the floor's spin test is the first it runs, so the two
+            // measurements are a fraction of a second apart.
+            double floor = RunFloor(floorPath, "30000", quiet: true)["shm spin"];
             floors.Add(floor);
             ours.Add(p50);
             ratios.Add(p50 / floor);

@@ -25,7 +25,11 @@ internal sealed class IpcServerConnection
     private IpcServerCall? _ownSpare;  // touched by the connection thread only
     private readonly FrameWriter _controlWriter = new();
     private int _maxOutbound;
-    private int _completingElsewhere; // asynchronous calls whose answer may be sent from another thread
+    // Asynchronous calls whose answer may be sent from another thread. Raised only by the connection thread
+    // (before the call can complete elsewhere), lowered after that answer is sent: at 0, the connection thread
+    // is the only possible sender and its answers skip the send lock. A call that never completes keeps its
+    // connection on the locked path, which is only slower.
+    private int _completingElsewhere;
     private bool _refuseAsFull;
     private volatile bool _closing;
 
@@ -255,12 +259,12 @@ internal sealed class IpcServerConnection
         {
             failure = ex;
         }
-        lock (_inFlight)
-        {
-            _inFlight.Remove(call.CallId);
-        }
         try
         {
+            lock (_inFlight)
+            {
+                _inFlight.Remove(call.CallId);
+            }
             Finish(call, failure, onConnectionThread: false);
         }
         catch (IpcProtocolException ex)

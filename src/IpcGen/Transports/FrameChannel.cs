@@ -8,9 +8,10 @@ namespace IpcGen.Transports;
 /// One connection's frame pipe, whatever the mechanism underneath. Sends are serialized by the
 /// channel; one thread at a time receives (a client's threads take turns through the receiver role,
 /// <see cref="TryEnterReceiver"/>). The payload a receive returns is valid until the next receive.
-/// <see cref="Dispose"/> may run while another thread sends (it waits for it or makes it fail), but not
-/// while one receives: whoever owns the receiving thread disposes after it has stopped (the server's
-/// connection thread disposes its own channel; a client takes the reader role first).
+/// <see cref="Dispose"/> may run while another thread sends under the send lock (it waits for it or makes
+/// it fail), but not while one receives, nor while a thread sends with <see cref="SendAsOnlySender"/>:
+/// whoever owns the receiving thread disposes after it has stopped (the server's connection thread, the
+/// only one that sends without the lock, disposes its own channel; a client takes the reader role first).
 /// </summary>
 internal abstract class FrameChannel : IDisposable
 {
