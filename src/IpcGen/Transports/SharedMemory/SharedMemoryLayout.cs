@@ -13,8 +13,7 @@ namespace IpcGen.Transports.SharedMemory;
 /// 4096 + RingBlock        ring 1 (server → client)
 /// </code>
 /// Each ring: four 128-byte lines (consumer position; data futex word, consumer sleeping flag and
-/// consumer-never-sleeps flag; space futex word, producer sleeping flag and producer-never-sleeps
-/// flag; reserved), then <c>ringCapacity</c> bytes of records (<see cref="SharedMemoryRing"/>).
+/// consumer wake mode; space futex word, producer sleeping flag and producer wake mode; reserved), then <c>ringCapacity</c> bytes of records (<see cref="SharedMemoryRing"/>).
 /// Each side writes only its own words (the futex words are bumped by whoever wakes); positions only
 /// grow; everything read from the other side is validated before use.
 /// </summary>
@@ -31,10 +30,10 @@ internal static class SharedMemoryLayout
     public const int ConsumerPositionOffset = 0;
     public const int DataSignalOffset = Line;
     public const int ConsumerSleepingOffset = Line + 4;
-    public const int ConsumerNeverSleepsOffset = Line + 8;
+    public const int ConsumerWakeModeOffset = Line + 8;
     public const int SpaceSignalOffset = 2 * Line;
     public const int ProducerSleepingOffset = 2 * Line + 4;
-    public const int ProducerNeverSleepsOffset = 2 * Line + 8;
+    public const int ProducerWakeModeOffset = 2 * Line + 8;
 
     public static long RingBlock(int capacity) => RingControlSize + (long)capacity;
 

@@ -46,6 +46,7 @@ internal sealed unsafe class SharedMemoryRing
     private readonly int _maxContent;
     private readonly long _tagKey;
     private readonly IpcWaitStrategy _strategy;
+    private readonly int _ownWakeMode;      // what this side announces about its sleeping (WakeMode*)
     private readonly IRingOwner _owner;
     private long _position;         // ours: next record to write (producer) or to read (consumer)
     private long _cachedConsumer;   // producer only: the consumer's position when we last looked
@@ -60,8 +61,21 @@ internal sealed unsafe class SharedMemoryRing
         _mask = capacity - 1;
         _maxContent = MaxContent(capacity);
         _strategy = strategy;
+        _ownWakeMode = strategy switch
+        {
+            IpcWaitStrategy.Spin => WakeModeNeverSleeps,
+            IpcWaitStrategy.Adaptive when Interop.Membarrier.Registered => WakeModeBarrierBeforeSleep,
+            _ => WakeModeFence,
+        };
         _owner = owner;
     }
+
+    // What a side says, in its own line, about how it sleeps, and so what the other side does after each
+    // record (or each release of space) to be sure to wake it. A peer that lies only delays its own wake-ups.
+    public const int WakeModeFence = 0;              // it may sleep at any wait: fence, then look at its sleeping flag
+    public const int WakeModeNeverSleeps = 1;        // Spin: nothing to do
+    public const int WakeModeBarrierBeforeSleep = 2; // before it sleeps it issues a process-wide barrier (membarrier):
+                                                     // a side whose process is registered looks at the flag without a fence
 
     /// <summary>The largest record content: a quarter of the ring, so the producer never waits for the whole ring to drain.</summary>
     public static int MaxContent(int capacity) => capacity / 4 - RecordHeaderSize;
@@ -71,20 +85,46 @@ internal sealed unsafe class SharedMemoryRing
     private long* ConsumerPosition => (long*)(_control + SharedMemoryLayout.ConsumerPositionOffset);
     private int* DataSignal => (int*)(_control + SharedMemoryLayout.DataSignalOffset);
     private int* ConsumerSleeping => (int*)(_control + SharedMemoryLayout.ConsumerSleepingOffset);
-    private int* ConsumerNeverSleeps => (int*)(_control + SharedMemoryLayout.ConsumerNeverSleepsOffset);
+    private int* ConsumerWakeMode => (int*)(_control + SharedMemoryLayout.ConsumerWakeModeOffset);
     private int* SpaceSignal => (int*)(_control + SharedMemoryLayout.SpaceSignalOffset);
     private int* ProducerSleeping => (int*)(_control + SharedMemoryLayout.ProducerSleepingOffset);
-    private int* ProducerNeverSleeps => (int*)(_control + SharedMemoryLayout.ProducerNeverSleepsOffset);
+    private int* ProducerWakeMode => (int*)(_control + SharedMemoryLayout.ProducerWakeModeOffset);
 
     /// <summary>
-    /// Says on our own line whether this side ever sleeps: a side that spins (<see cref="IpcWaitStrategy.Spin"/>)
-    /// spares its peer the fence and the look at the sleeping flag after every record. A peer that lies
-    /// about it only delays its own wake-ups.
+    /// Says on our own line how this side sleeps (<see cref="WakeModeFence"/> and the others): a side that
+    /// spins (<see cref="IpcWaitStrategy.Spin"/>) spares its peer the fence and the look at the sleeping flag
+    /// after every record; an <see cref="IpcWaitStrategy.Adaptive"/> side, which sleeps only after a long
+    /// spin, pays a process-wide barrier before it sleeps, which spares its peer the fence.
     /// </summary>
-    public void AnnounceConsumer() => Volatile.Write(ref *ConsumerNeverSleeps, _strategy == IpcWaitStrategy.Spin ? 1 : 0);
+    public void AnnounceConsumer() => Volatile.Write(ref *ConsumerWakeMode, _ownWakeMode);
 
     /// <inheritdoc cref="AnnounceConsumer"/>
-    public void AnnounceProducer() => Volatile.Write(ref *ProducerNeverSleeps, _strategy == IpcWaitStrategy.Spin ? 1 : 0);
+    public void AnnounceProducer() => Volatile.Write(ref *ProducerWakeMode, _ownWakeMode);
+
+    /// <summary>
+    /// After publishing (or giving space back): wakes the other side if it may be asleep on <paramref name="signal"/>.
+    /// A fence separates our store from the look at its flag, unless it spins, or sleeps only after a
+    /// process-wide barrier that this process is registered for (then its barrier orders our store and our
+    /// look for it, wherever our thread is); its own fence separates its flag from its last look.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WakeIfAsleep(int* wakeMode, int* sleeping, int* signal)
+    {
+        int mode = Volatile.Read(ref *wakeMode);
+        if (mode == WakeModeNeverSleeps)
+        {
+            return;
+        }
+        if (mode != WakeModeBarrierBeforeSleep || !Interop.Membarrier.Registered)
+        {
+            Interlocked.MemoryBarrier();
+        }
+        if (Volatile.Read(ref *sleeping) != 0)
+        {
+            Interlocked.Increment(ref *signal);
+            Interop.Futex.Wake(signal);
+        }
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Align(int size) => (size + (RecordAlignment - 1)) & ~(RecordAlignment - 1);
@@ -181,21 +221,7 @@ internal sealed unsafe class SharedMemoryRing
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void WakeConsumerIfAsleep()
-    {
-        if (Volatile.Read(ref *ConsumerNeverSleeps) == 1)
-        {
-            return;
-        }
-        // Full fence between publishing and looking at the flag; the consumer fences between raising
-        // the flag and its last look at the tag, so one of us always sees the other.
-        Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref *ConsumerSleeping) != 0)
-        {
-            Interlocked.Increment(ref *DataSignal);
-            Interop.Futex.Wake(DataSignal);
-        }
-    }
+    private void WakeConsumerIfAsleep() => WakeIfAsleep(ConsumerWakeMode, ConsumerSleeping, DataSignal);
 
     private void WaitForSpace(int size)
     {
@@ -294,16 +320,7 @@ internal sealed unsafe class SharedMemoryRing
         _position += _heldSize;
         _heldSize = 0;
         Volatile.Write(ref *ConsumerPosition, _position); // release: our reads of that space come first
-        if (Volatile.Read(ref *ProducerNeverSleeps) == 1)
-        {
-            return;
-        }
-        Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref *ProducerSleeping) != 0)
-        {
-            Interlocked.Increment(ref *SpaceSignal);
-            Interop.Futex.Wake(SpaceSignal);
-        }
+        WakeIfAsleep(ProducerWakeMode, ProducerSleeping, SpaceSignal);
     }
 
     // ---------------------------------------------------------------- waiting
@@ -399,11 +416,16 @@ internal sealed unsafe class SharedMemoryRing
         Interlocked.Exchange(ref *sleeping, 1);
         try
         {
+            // Said WakeModeBarrierBeforeSleep: the other side may have published without a fence, its store
+            // still in its core's buffer. The barrier on its CPUs makes it visible to the look below, or makes
+            // the other side's look at our flag come after our flag. Should the kernel refuse it, the sleep
+            // is bounded instead, so a wake-up lost that way costs a millisecond, never a hang.
+            bool barrier = _ownWakeMode != WakeModeBarrierBeforeSleep || Interop.Membarrier.GlobalExpedited();
             if (Ready(forData, argument) || _owner.IsClosed)
             {
                 return;
             }
-            Interop.Futex.Wait(signal, observed, timeoutMs: -1);
+            Interop.Futex.Wait(signal, observed, timeoutMs: barrier ? -1 : 1);
         }
         finally
         {
