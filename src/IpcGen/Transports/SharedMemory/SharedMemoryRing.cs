@@ -18,8 +18,8 @@ namespace IpcGen.Transports.SharedMemory;
 /// every check below. A record that would cross the end of the ring is preceded by a padding record.
 /// </para>
 /// <para>
-/// The consumer gives space back by publishing its position on its own line; the producer reads that
-/// line only when its cached copy says the ring is full. Everything read from the other side (tag,
+/// The consumer gives space back by publishing its position on its own line, an eighth of the ring at a
+/// time and before it waits; the producer reads that line only when its cached copy says the ring is full. Everything read from the other side (tag,
 /// length, type, consumer position) is read once into a local, validated against this side's own
 /// geometry, and never read again, so a peer scribbling on the segment can make us close the
 /// connection but never read or write outside the ring.
@@ -51,6 +51,7 @@ internal sealed unsafe class SharedMemoryRing
     private long _position;         // ours: next record to write (producer) or to read (consumer)
     private long _cachedConsumer;   // producer only: the consumer's position when we last looked
     private int _heldSize;          // consumer only: size of the record handed out and not yet released
+    private long _published;        // consumer only: the position last published to the producer
 
     public SharedMemoryRing(byte* ring, int capacity, long tagKey, IpcWaitStrategy strategy, IRingOwner owner)
     {
@@ -258,6 +259,11 @@ internal sealed unsafe class SharedMemoryRing
             long tag = Volatile.Read(ref *(long*)record); // acquire: the rest of the record is read after it
             if (tag != (_position ^ _tagKey))
             {
+                if (_published != _position)
+                {
+                    PublishConsumed(); // nothing to read now: everything read is given back before we wait
+                    continue;
+                }
                 if (_owner.IsClosed)
                 {
                     type = 0;
@@ -310,7 +316,14 @@ internal sealed unsafe class SharedMemoryRing
         }
     }
 
-    /// <summary>Consumer: gives the space of the record last returned by <see cref="TryRead"/> back to the producer.</summary>
+    /// <summary>
+    /// Consumer: gives the space of the record last returned by <see cref="TryRead"/> back to the producer. The
+    /// position is published once an eighth of the ring has been read since the last time, and always before
+    /// <see cref="TryRead"/> waits: a store per record to the line a producer waiting for space polls would
+    /// make each of those stores wait for the line (one-way 32-byte messages: 83 ns each instead of 107 ns
+    /// with Spin, 113 instead of 143 ns with Blocking). A consumer with nothing left to read has given
+    /// everything back, so a producer never waits for space that was read.
+    /// </summary>
     public void Release()
     {
         if (_heldSize == 0)
@@ -319,6 +332,15 @@ internal sealed unsafe class SharedMemoryRing
         }
         _position += _heldSize;
         _heldSize = 0;
+        if (_position - _published >= _capacity / 8)
+        {
+            PublishConsumed();
+        }
+    }
+
+    private void PublishConsumed()
+    {
+        _published = _position;
         Volatile.Write(ref *ConsumerPosition, _position); // release: our reads of that space come first
         WakeIfAsleep(ProducerWakeMode, ProducerSleeping, SpaceSignal);
     }

@@ -124,6 +124,46 @@ public sealed unsafe class SharedMemoryRingTests : IDisposable
     }
 
     [Fact]
+    public void The_consumer_gives_space_back_an_eighth_of_the_ring_at_a_time_and_all_of_it_before_it_waits()
+    {
+        var (producer, consumer) = Pair();
+        int records = 0;
+        while (producer.TryWrite(SharedMemoryRing.TypeFrame, Record(records, 40))) // 64 bytes each
+        {
+            records++;
+        }
+        Assert.Equal(Capacity / 64, records);
+        // Published once 512 bytes (an eighth of 4 KiB) are read: one store to the line the producer
+        // polls per eight records here, not one per record.
+        for (int i = 0; i < 7; i++)
+        {
+            Assert.Equal(Record(i, 40), ReadOne(consumer));
+            consumer.Release();
+            Assert.False(producer.TryWrite(SharedMemoryRing.TypeFrame, Record(99, 40)), $"{i + 1} records read, not yet given back");
+        }
+        Assert.Equal(Record(7, 40), ReadOne(consumer));
+        consumer.Release();
+        for (int i = 0; i < 8; i++)
+        {
+            Assert.True(producer.TryWrite(SharedMemoryRing.TypeFrame, Record(records + i, 40)));
+        }
+        Assert.False(producer.TryWrite(SharedMemoryRing.TypeFrame, Record(99, 40)));
+
+        // Everything read is given back before the consumer waits for more: here it finds the ring empty
+        // and, the owner closed, returns instead of waiting.
+        for (int i = 8; i < records + 8; i++)
+        {
+            Assert.Equal(Record(i, 40), ReadOne(consumer));
+        }
+        _owner.Closed = true;
+        Assert.False(consumer.TryRead(out _, out _, out _));
+        for (int i = 0; i < Capacity / 64; i++)
+        {
+            Assert.True(producer.TryWrite(SharedMemoryRing.TypeFrame, Record(i, 40)), "the whole ring is free again");
+        }
+    }
+
+    [Fact]
     public void Stale_content_and_old_tags_are_never_taken_for_a_record()
     {
         var (producer, consumer) = Pair();

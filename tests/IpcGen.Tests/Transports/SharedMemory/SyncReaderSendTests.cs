@@ -123,11 +123,16 @@ public sealed class SyncReaderSendTests
             sent++;
         }
         Assert.Equal(ringSize / 1024, sent); // 1,008-byte frames take 1,024 bytes each with their record header: the ring is full, and nothing waited
+        // The reader gives space back an eighth of the ring at a time (2 KiB here: two of these frames).
         Assert.True(server.TryReceive(4096, out FrameHeader first, out _));
         Assert.Equal(1u, first.CallId);
         server.ReleaseReceived();
+        Assert.False(SendWithoutWaiting(Frame(98, 992)), "one frame read is not yet given back");
+        Assert.True(server.TryReceive(4096, out FrameHeader second, out _));
+        Assert.Equal(2u, second.CallId);
+        server.ReleaseReceived();
         Assert.True(SendWithoutWaiting(Frame(99, 992)), "the space given back is used at once");
-        for (uint id = 2; id <= sent; id++)
+        for (uint id = 3; id <= sent; id++)
         {
             Assert.True(server.TryReceive(4096, out FrameHeader header, out _));
             Assert.Equal(id, header.CallId);
