@@ -35,14 +35,7 @@ public static class Percentiles
             try
             {
                 WarmUp(client);
-                var samples = new long[calls];
-                for (int i = 0; i < calls; i++)
-                {
-                    long start = Stopwatch.GetTimestamp();
-                    client.Add(i, 1);
-                    samples[i] = Stopwatch.GetTimestamp() - start;
-                }
-                Array.Sort(samples);
+                long[] samples = TimeCalls(client, calls);
                 double Ns(double q) => samples[(int)(q * (samples.Length - 1))] * 1e9 / Stopwatch.Frequency;
                 string floorRow = FloorRow(target);
                 string ratio = floor.TryGetValue(floorRow, out double c) ? $"{Ns(0.5) / c,5:0.00}x  ({floorRow})" : "";
@@ -76,14 +69,7 @@ public static class Percentiles
             try
             {
                 WarmUp(client);
-                var samples = new long[calls];
-                for (int i = 0; i < calls; i++)
-                {
-                    long start = Stopwatch.GetTimestamp();
-                    client.Add(i, 1);
-                    samples[i] = Stopwatch.GetTimestamp() - start;
-                }
-                Array.Sort(samples);
+                long[] samples = TimeCalls(client, calls);
                 p50 = samples[samples.Length / 2] * 1e9 / Stopwatch.Frequency;
             }
             finally
@@ -105,6 +91,20 @@ public static class Percentiles
             return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
         }
         Console.WriteLine($"median:  shm spin floor p50 {Median(floors),6:0} ns   SharedMemory/Spin p50 {Median(ours),6:0} ns   median ratio {Median(ratios):0.00}x (range {ratios.Min():0.00}-{ratios.Max():0.00}x)");
+    }
+
+    /// <summary>Times each of <paramref name="calls"/> calls of <c>Add</c> on its own, as ipc_floor.c does; sorted, in Stopwatch ticks.</summary>
+    private static long[] TimeCalls(IBench.IpcProxy client, int calls)
+    {
+        var samples = new long[calls];
+        for (int i = 0; i < calls; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            client.Add(i, 1);
+            samples[i] = Stopwatch.GetTimestamp() - start;
+        }
+        Array.Sort(samples);
+        return samples;
     }
 
     /// <summary>

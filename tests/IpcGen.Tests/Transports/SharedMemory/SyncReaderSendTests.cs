@@ -216,14 +216,14 @@ public sealed class SyncReaderSendTests
         }
     }
 
-    [Fact]
-    public unsafe void A_server_that_corrupts_the_ring_closes_the_client_while_another_call_reads()
+    /// <summary>
+    /// A server played by hand: it accepts one connection, reads the handshake (and keeps its record) and
+    /// answers it, then leaves the connection to the test, which reads and writes the segment itself.
+    /// </summary>
+    private static (SharedMemoryListener Listener, IInPlace.IpcProxy Client, SharedMemoryChannel Server) ConnectToHandMadeServer(int ringSize)
     {
-        // A hostile server: it completes the handshake by hand, never reads a request, and then claims in
-        // its consumer position to have read more than was ever written.
-        const int ringSize = 16 * 1024;
         string endpoint = TestEnvironment.NewEndpoint();
-        using var listener = SharedMemoryListener.Bind(endpoint, new IpcServerOptions { SharedMemoryRingSize = ringSize });
+        var listener = SharedMemoryListener.Bind(endpoint, new IpcServerOptions { SharedMemoryRingSize = ringSize });
         SharedMemoryChannel? accepted = null;
         var acceptor = new Thread(() =>
         {
@@ -237,9 +237,21 @@ public sealed class SyncReaderSendTests
             accepted = channel;
         });
         acceptor.Start();
-        using var client = IInPlace.Connect(new IpcClientOptions { Endpoint = endpoint });
+        var client = IInPlace.Connect(new IpcClientOptions { Endpoint = endpoint });
         Assert.True(acceptor.Join(TimeSpan.FromSeconds(30)));
-        using SharedMemoryChannel server = accepted!;
+        return (listener, client, accepted!);
+    }
+
+    [Fact]
+    public unsafe void A_server_that_corrupts_the_ring_closes_the_client_while_another_call_reads()
+    {
+        // A hostile server: it completes the handshake by hand, never reads a request, and then claims in
+        // its consumer position to have read more than was ever written.
+        const int ringSize = 16 * 1024;
+        var (listener, client, server) = ConnectToHandMadeServer(ringSize);
+        using var listening = listener;
+        using var calling = client;
+        using var serving = server;
         byte* ring = server.Segment + SharedMemoryLayout.RingOffset(ringSize, 0);
 
         // 13 KB of request the server never reads: about 3 KB of the ring stay free as far as the client knows.
@@ -292,29 +304,14 @@ public sealed class SyncReaderSendTests
         // Each call is sent without waiting and reads its own answer, until the client's cached free space
         // runs out and it looks at the consumer position.
         const int ringSize = 16 * 1024;
-        string endpoint = TestEnvironment.NewEndpoint();
-        using var listener = SharedMemoryListener.Bind(endpoint, new IpcServerOptions { SharedMemoryRingSize = ringSize });
-        SharedMemoryChannel? accepted = null;
-        var acceptor = new Thread(() =>
-        {
-            var channel = (SharedMemoryChannel)listener.Accept()!;
-            channel.TryReceive(4096, out _, out _);
-            channel.ReleaseReceived();
-            var writer = new FrameWriter();
-            writer.Reset(FrameKind.HandshakeAck, 0, 0, int.MaxValue);
-            new Handshake(IInPlace.IpcContractFingerprint, 1 << 20, IInPlace.IpcContractName).Write(writer);
-            channel.Send(writer.Complete());
-            writer.Release();
-            accepted = channel;
-        });
-        acceptor.Start();
-        using var client = IInPlace.Connect(new IpcClientOptions { Endpoint = endpoint });
-        Assert.True(acceptor.Join(TimeSpan.FromSeconds(30)));
-        using SharedMemoryChannel server = accepted!;
+        var (listener, client, server) = ConnectToHandMadeServer(ringSize);
+        using var listening = listener;
+        using var calling = client;
+        using var serving = server;
         byte* ring = server.Segment + SharedMemoryLayout.RingOffset(ringSize, 0);
         byte* records = ring + SharedMemoryLayout.RingControlSize;
         long key = *(long*)(server.Segment + 40);
-        long position = Volatile.Read(ref *(long*)(ring + SharedMemoryLayout.ConsumerPositionOffset)); // past the handshake
+        long position = (SharedMemoryRing.RecordHeaderSize + *(int*)(records + 8) + 63) & ~63; // past the handshake's record
         *(long*)(ring + SharedMemoryLayout.ConsumerPositionOffset) = long.MaxValue / 2;
 
         int answered = 0;
