@@ -40,29 +40,35 @@ internal abstract class FrameChannel : IDisposable
         _channelLock.Enter();
         try
         {
-            if (_sendFailed != 0)
-            {
-                throw new IpcDisconnectedException("The connection is closed.");
-            }
-            try
-            {
-                if (descriptors.IsEmpty)
-                {
-                    SendCore(frame);
-                }
-                else
-                {
-                    SendCore(frame, descriptors);
-                }
-            }
-            catch (Exception ex) when (ex is not IpcException or IpcProtocolException)
-            {
-                throw SendFailed(ex);
-            }
+            SendHeld(frame, descriptors);
         }
         finally
         {
             _channelLock.Exit();
+        }
+    }
+
+    /// <summary>Sends with the sender role held, or by the only possible sender: fails at once after a failed send, and makes a failure final.</summary>
+    private void SendHeld(ReadOnlySpan<byte> frame, ReadOnlySpan<SafeHandle> descriptors)
+    {
+        if (_sendFailed != 0)
+        {
+            throw new IpcDisconnectedException("The connection is closed.");
+        }
+        try
+        {
+            if (descriptors.IsEmpty)
+            {
+                SendCore(frame);
+            }
+            else
+            {
+                SendCore(frame, descriptors);
+            }
+        }
+        catch (Exception ex) when (ex is not IpcException or IpcProtocolException)
+        {
+            throw SendFailed(ex);
         }
     }
 
@@ -71,21 +77,7 @@ internal abstract class FrameChannel : IDisposable
     /// send on this channel meanwhile: a server connection's thread while none of its calls is completing on
     /// another thread. Spares the lock's two atomic instructions on the way of every synchronous answer.
     /// </summary>
-    public void SendAsOnlySender(ReadOnlySpan<byte> frame)
-    {
-        if (_sendFailed != 0)
-        {
-            throw new IpcDisconnectedException("The connection is closed.");
-        }
-        try
-        {
-            SendCore(frame);
-        }
-        catch (Exception ex) when (ex is not IpcException or IpcProtocolException)
-        {
-            throw SendFailed(ex);
-        }
-    }
+    public void SendAsOnlySender(ReadOnlySpan<byte> frame) => SendHeld(frame, default);
 
     /// <summary>
     /// A send that failed for good: the peer is gone, or broke the protocol where sending reads what it

@@ -19,10 +19,10 @@ namespace IpcGen.Transports.SharedMemory;
 /// </para>
 /// <para>
 /// The consumer gives space back by publishing its position on its own line, an eighth of the ring at a
-/// time and before it waits; the producer reads that line only when its cached copy says the ring is full. Everything read from the other side (tag,
-/// length, type, consumer position) is read once into a local, validated against this side's own
-/// geometry, and never read again, so a peer scribbling on the segment can make us close the
-/// connection but never read or write outside the ring.
+/// time and before it waits; the producer reads that line only when its cached copy says the ring is
+/// full. Everything read from the other side (tag, length, type, consumer position) is read once into a
+/// local, validated against this side's own geometry, and never read again, so a peer scribbling on
+/// the segment can make us close the connection but never read or write outside the ring.
 /// </para>
 /// </summary>
 internal sealed unsafe class SharedMemoryRing
@@ -141,27 +141,10 @@ internal sealed unsafe class SharedMemoryRing
     /// </summary>
     public void Write(int type, ReadOnlySpan<byte> content)
     {
-        int length = content.Length;
-        if ((uint)length > (uint)_maxContent)
+        while (!TryWrite(type, content))
         {
-            throw new ArgumentOutOfRangeException(nameof(content), length, $"a record holds at most {_maxContent} bytes");
+            WaitForSpace(Needed(content.Length));
         }
-        int size = Align(RecordHeaderSize + length);
-        int offset = (int)(_position & _mask);
-        if (offset + size > _capacity)
-        {
-            // Pad to the end of the ring; the record starts again at offset 0.
-            int padding = _capacity - offset;
-            WaitForSpace(padding);
-            Publish(offset, padding - RecordHeaderSize, TypePadding);
-            _position += padding;
-            offset = 0;
-        }
-        WaitForSpace(size);
-        content.CopyTo(new Span<byte>(_data + offset + RecordHeaderSize, length));
-        Publish(offset, length, type);
-        _position += size;
-        WakeConsumerIfAsleep();
     }
 
     /// <summary>
@@ -178,20 +161,21 @@ internal sealed unsafe class SharedMemoryRing
             throw new ArgumentOutOfRangeException(nameof(content), length, $"a record holds at most {_maxContent} bytes");
         }
         int size = Align(RecordHeaderSize + length);
-        int offset = (int)(_position & _mask);
-        int padding = offset + size > _capacity ? _capacity - offset : 0;
-        if (_capacity - (_position - _cachedConsumer) < padding + size)
+        int needed = Needed(length);
+        if (_capacity - (_position - _cachedConsumer) < needed)
         {
             RefreshConsumer();
-            if (_capacity - (_position - _cachedConsumer) < padding + size)
+            if (_capacity - (_position - _cachedConsumer) < needed)
             {
                 return false;
             }
         }
-        if (padding != 0)
+        int offset = (int)(_position & _mask);
+        if (needed > size)
         {
-            Publish(offset, padding - RecordHeaderSize, TypePadding);
-            _position += padding;
+            // Pad to the end of the ring; the record starts again at offset 0.
+            Publish(offset, needed - size - RecordHeaderSize, TypePadding);
+            _position += needed - size;
             offset = 0;
         }
         content.CopyTo(new Span<byte>(_data + offset + RecordHeaderSize, length));
@@ -199,6 +183,14 @@ internal sealed unsafe class SharedMemoryRing
         _position += size;
         WakeConsumerIfAsleep();
         return true;
+    }
+
+    /// <summary>Bytes a record of <paramref name="length"/> takes from here: its size, and the padding to the end of the ring before it if it would cross that.</summary>
+    private int Needed(int length)
+    {
+        int size = Align(RecordHeaderSize + length);
+        int offset = (int)(_position & _mask);
+        return offset + size > _capacity ? _capacity - offset + size : size;
     }
 
     private void RefreshConsumer()
